@@ -1,0 +1,27 @@
+"""torchsound: audio for PyTorch with torchaudio's API.
+
+``import torchsound as torchaudio`` runs torchaudio 2.8 code. Subpackages load on first use,
+so importing torchsound costs little beyond ``import torch``.
+"""
+
+from ._internal.lazy import attach
+
+__version__ = "0.1.0"
+
+_IO = "torchsound.io._dispatch"
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "load": _IO,
+        "save": _IO,
+        "info": _IO,
+        "AudioMetaData": _IO,
+        "list_audio_backends": _IO,
+        "get_audio_backend": _IO,
+        "set_audio_backend": _IO,
+    },
+    submodules=[
+        "io", "functional", "transforms", "compliance", "sox_effects", "kaldi_io",
+        "datasets", "models", "pipelines", "prototype", "utils",
+    ],
+)

@@ -1,0 +1,1 @@
+"""Subcommands of the ``torchsound`` CLI, one module each (see ``torchsound.cli``)."""

@@ -1,0 +1,1 @@
+"""Steps of ``torchsound demo``, one module per area (see ``torchsound._commands.demo``)."""

@@ -1,0 +1,1 @@
+"""Model architectures (not yet implemented in torchsound; see the README's compatibility table)."""

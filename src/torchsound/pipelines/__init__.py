@@ -1,0 +1,1 @@
+"""Pretrained bundles (not yet implemented in torchsound; see the README's compatibility table)."""

@@ -1,0 +1,49 @@
+"""Package-level behaviour: lazy imports, the CLI entry point, the bundled sample."""
+
+import subprocess
+import sys
+
+import soundfile
+
+
+def _modules_after(code: str) -> set:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sorted(sys.modules)))"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_import_is_lazy():
+    # `import torchsound` must not pull in any subpackage or heavy optional dependency.
+    loaded = _modules_after("import torchsound")
+    heavy = {"soundfile", "scipy", "av", "matplotlib", "librosa", "tqdm", "torchsound.functional",
+             "torchsound.transforms", "torchsound.io._dispatch", "torchsound.datasets"}
+    assert not (heavy & loaded), heavy & loaded
+
+
+def test_subpackages_resolve_on_access():
+    loaded = _modules_after("import torchsound; torchsound.compliance; torchsound.prototype.functional")
+    assert "torchsound.compliance" in loaded and "torchsound.prototype.functional" in loaded
+
+
+def test_unknown_attribute_raises_attribute_error():
+    import pytest
+
+    import torchsound
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        torchsound.nope
+
+
+def test_cli_help_runs():
+    out = subprocess.run([sys.executable, "-m", "torchsound", "--help"], check=True, capture_output=True, text=True)
+    assert "usage: torchsound" in out.stdout
+
+
+def test_bundled_sample_is_real_speech(sample_file):
+    info = soundfile.info(sample_file)
+    assert (info.samplerate, info.channels, info.format) == (16000, 1, "FLAC")
+    assert 3.0 < info.duration < 15.0
+    data, _ = soundfile.read(sample_file)
+    assert data.std() > 0.01  # not silence
