@@ -1,0 +1,170 @@
+"""Run a sox effect chain (written as on the sox command line) on tensors and files."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+
+from .._internal.checks import check_tensor
+from ._args import EffectArgs
+from ._registry import EFFECTS, UNSUPPORTED
+
+# Modules that register effects (see ``_registry.effect``); imported once, on first use.
+_EFFECT_MODULES = ["._level", "._timing", "._channels", "._filters", "._rate", "._modulation", "._dynamics", "._space",
+                   "._silence", "._generate"]
+_loaded = False
+
+
+def _load_effects() -> None:
+    global _loaded
+    if not _loaded:
+        for module in _EFFECT_MODULES:
+            importlib.import_module(module, __package__)
+        _loaded = True
+
+
+def init_sox_effects() -> None:
+    """Kept for torchaudio compatibility: there is no libsox to initialise, so this does nothing."""
+
+
+def shutdown_sox_effects() -> None:
+    """Kept for torchaudio compatibility: there is no libsox to shut down, so this does nothing."""
+
+
+def effect_names() -> List[str]:
+    """Names of the sox effects that :func:`apply_effects_tensor` can run, sorted."""
+    _load_effects()
+    return sorted(EFFECTS)
+
+
+def _normalize_int(tensor: torch.Tensor) -> torch.Tensor:
+    # Integer PCM as torchaudio's load(normalize=True) would give it: float32 in [-1, 1).
+    if tensor.dtype == torch.uint8:
+        return (tensor.to(torch.float32) - 128.0) / 128.0
+    if tensor.dtype in (torch.int16, torch.int32):
+        return tensor.to(torch.float32) / float(2 ** (torch.iinfo(tensor.dtype).bits - 1))
+    raise TypeError(f"apply_effects_tensor: tensor must be floating point or int16/int32/uint8, got {tensor.dtype}")
+
+
+def _parse_chain(effects) -> List[Tuple[str, List[str]]]:
+    if isinstance(effects, (str, bytes)) or not isinstance(effects, Sequence):
+        raise TypeError(f"apply_effects_tensor: effects must be a list of lists of strings, got {effects!r}")
+    chain = []
+    for item in effects:
+        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) == 0:
+            raise ValueError(f"apply_effects_tensor: each effect must be a non-empty list like ['gain', '-3'], got {item!r}")
+        name, *args = [str(a) for a in item]
+        if name not in EFFECTS:
+            if name in UNSUPPORTED:
+                raise ValueError(f"sox effect {name!r} is not supported by torchsound: {UNSUPPORTED[name]}")
+            raise ValueError(f"sox effect {name!r} is not supported (unknown effect); see torchsound.sox_effects.effect_names()")
+        chain.append((name, args))
+    return chain
+
+
+def run_chain(waveform: torch.Tensor, sample_rate: float, chain) -> Tuple[torch.Tensor, float]:
+    """Apply parsed ``(name, args)`` effects to ``waveform`` (..., channel, time)."""
+    for name, args in chain:
+        cursor = EffectArgs(name, args, sample_rate, waveform.shape[-2])
+        waveform, sample_rate = EFFECTS[name](waveform, sample_rate, cursor)
+        cursor.done()
+        if waveform.shape[-1] == 0:
+            raise ValueError(f"sox effect {name!r} with arguments {' '.join(args)!r} left no audio: "
+                             "the chain emptied the signal")
+    return waveform, sample_rate
+
+
+def apply_effects_tensor(
+    tensor: torch.Tensor, sample_rate: int, effects: List[List[str]], channels_first: bool = True
+) -> Tuple[torch.Tensor, int]:
+    """Apply a sox effect chain to a waveform, without libsox.
+
+    Effects are written exactly as on the ``sox`` command line, e.g.
+    ``[["gain", "-n"], ["highpass", "80"], ["speed", "1.1"], ["rate", "16k"], ["reverb", "-w"]]``.
+    Effects that change the sample rate (``speed``, ``pitch``, ``rate``, ...) return the new rate,
+    as libsox does: follow ``speed``/``pitch`` with ``rate`` to get back to a fixed rate.
+
+    Unlike sox (which works on 32-bit integers and clips after every effect), the chain runs in
+    the input's floating dtype and device, does not clip, and is differentiable wherever the
+    effect is (filters, gains, fades, rate changes, reverb, ...).
+
+    Args:
+        tensor: audio, ``(channel, time)`` if ``channels_first`` else ``(time, channel)``; any number
+            of leading batch dimensions is allowed (a batch of same-length signals).
+            int16/int32/uint8 PCM is normalized to float32 first.
+        sample_rate: sample rate of ``tensor``.
+        effects: list of effects, each a list of strings ``[name, arg, ...]``.
+        channels_first: layout of ``tensor`` and of the result.
+
+    Returns:
+        ``(waveform, sample_rate)``: the processed audio in the same layout, and its sample rate.
+
+    Shape:
+        ``(..., channel, time)`` -> ``(..., channel', time')`` (``channels_first=True``), where
+        ``channel'`` and ``time'`` depend on the effects (``channels``, ``remix``, ``trim``, ``rate``...).
+
+    Raises:
+        ValueError: for an unknown or unsupported effect, wrong or unparsable arguments (the
+            message quotes the effect and the argument), or a chain that empties the signal.
+    """
+    check_tensor("tensor", tensor, fn="apply_effects_tensor")
+    if tensor.dim() < 2:
+        raise ValueError(f"apply_effects_tensor: tensor must have at least 2 dimensions (channel, time), got shape {tuple(tensor.shape)}")
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float)) or not sample_rate > 0:
+        raise ValueError(f"apply_effects_tensor: sample_rate must be a positive number, got {sample_rate!r}")
+    _load_effects()
+    chain = _parse_chain(effects)
+    waveform = tensor if tensor.is_floating_point() else _normalize_int(tensor)
+    if not channels_first:
+        waveform = waveform.transpose(-1, -2)
+    if waveform.shape[-1] == 0:
+        raise ValueError("apply_effects_tensor: the input has no samples")
+    waveform, rate = run_chain(waveform, float(sample_rate), chain)
+    if not channels_first:
+        waveform = waveform.transpose(-1, -2)
+    return waveform, int(round(rate))
+
+
+def apply_effects_file(
+    path, effects: List[List[str]], normalize: bool = True, channels_first: bool = True, format: Optional[str] = None
+) -> Tuple[torch.Tensor, int]:
+    """Load an audio file (path or file-like object) and apply a sox effect chain to it.
+
+    Args:
+        path: file path or a binary file-like object.
+        effects: list of effects as in :func:`apply_effects_tensor`.
+        normalize: when ``False`` and the file is integer PCM and no effect changed it... sox's
+            chain always produces float; kept for compatibility (the result is float32 when ``True``).
+        channels_first: layout of the result.
+        format: container format hint, for file-like objects without a name.
+
+    Returns:
+        ``(waveform, sample_rate)``.
+
+    Shape:
+        result ``(channel, time)`` if ``channels_first`` else ``(time, channel)``.
+
+    Raises:
+        ValueError: as :func:`apply_effects_tensor`, with the file named in the message.
+    """
+    import torchsound
+
+    name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else getattr(path, "name", repr(path))
+    _load_effects()
+    chain = _parse_chain(effects)  # fail on a bad chain before reading the file
+    try:
+        waveform, sample_rate = torchsound.load(path, format=format)
+    except Exception as err:
+        raise type(err)(f"apply_effects_file: could not read {name!r}: {err}") from err
+    try:
+        waveform, rate = run_chain(waveform, float(sample_rate), chain)
+    except ValueError as err:
+        raise ValueError(f"apply_effects_file({name!r}): {err}") from err
+    if not normalize and waveform.dtype == torch.float32:
+        pass  # sox effects work on float; like torchaudio we return float32 either way
+    if not channels_first:
+        waveform = waveform.transpose(-1, -2)
+    return waveform, int(round(rate))

@@ -1,0 +1,57 @@
+"""Run the ``sox`` binary on tensors: the oracle the sox-effects tests compare against."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from typing import List, Tuple
+
+import numpy as np
+import soundfile
+import torch
+
+from conftest import make_noise, make_sweep
+
+
+def run_sox(x: torch.Tensor, sample_rate: int, effects: List[List[str]]) -> Tuple[torch.Tensor, int]:
+    """``sox -D`` on ``x`` (channel, time) with float32 WAV in and out (no dither, no quantization)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
+        soundfile.write(src, x.detach().double().numpy().T, sample_rate, subtype="FLOAT")
+        args = [str(a) for e in effects for a in e]
+        proc = subprocess.run(["sox", "-D", "-V1", src, "-e", "floating-point", "-b", "32", dst, *args],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sox failed on {args}: {proc.stderr}")
+        data, rate = soundfile.read(dst, dtype="float64", always_2d=True)
+    return torch.from_numpy(data.T.copy()), rate
+
+
+def signal(kind: str, sample_rate: int, channels: int, speech=None, seconds: float = 0.5) -> torch.Tensor:
+    """Test signals at ``sample_rate``: ``speech`` (the bundled sample), ``noise`` or ``sweep``; float64 (channel, time)."""
+    n = int(seconds * sample_rate)
+    if kind == "noise":
+        x = make_noise(channels, seconds, sample_rate).double()
+    elif kind == "sweep":
+        x = make_sweep(seconds, sample_rate).repeat(channels, 1)
+        if channels > 1:
+            x[1:] = x[1:].roll(sample_rate // 50, -1) * 0.8
+    else:
+        wav, sr = speech
+        wav = wav[:, 8000:8000 + int(seconds * sr) + 64].double()
+        if sample_rate != sr:
+            import scipy.signal
+
+            wav = torch.from_numpy(scipy.signal.resample_poly(wav.numpy(), sample_rate, sr, axis=-1))
+        wav = wav[:, :n] * (0.7 / wav.abs().max())
+        x = wav.repeat(channels, 1)
+        if channels > 1:
+            x[1:] = x[1:].roll(sample_rate // 100, -1) * 0.6
+    return x.contiguous()
+
+
+# A representative grid: every signal, every rate, both layouts, without the full product.
+GRID = [("speech", 16000, 1), ("noise", 8000, 2), ("sweep", 44100, 1), ("speech", 44100, 2), ("noise", 16000, 1),
+        ("sweep", 8000, 2)]
+GRID_IDS = [f"{k}-{r}-{c}ch" for k, r, c in GRID]
