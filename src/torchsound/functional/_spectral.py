@@ -1,0 +1,519 @@
+"""Short-time Fourier analysis and synthesis, and what is built directly on it.
+
+The forward STFT frames the padded signal with ``Tensor.unfold`` (a view), multiplies by the
+window and takes ``torch.fft.rfft`` of each frame. It gives ``torch.stft``'s result to float
+rounding, and keeps the natural ``(frame, freq)`` memory layout, so a following filterbank matmul
+(``spec.mT @ fb``) reads contiguous rows without a copy. ``real_stft=True`` computes the same STFT
+as a real matrix product with a cached windowed DFT basis: no complex tensor and no FFT operator
+in the graph, for ``torch.export`` / ONNX consumers that lack complex support.
+
+The inverse is a window-square normalised overlap-add (``torch.nn.functional.fold``). Unlike
+``torch.istft`` it divides only where the window envelope is non-zero, so ``center=False`` with a
+Hann window works (as in librosa) instead of raising.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as nnf
+
+from .._internal.cache import cached
+from .._internal.checks import check_choice, check_complex, check_float, check_int, check_positive, check_tensor
+from .._internal.dtypes import real_dtype, restore, upcast
+
+_PAD_MODES = ("reflect", "constant", "replicate", "circular")
+_NORMALIZED = (False, True, "window", "frame_length")
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def _check_stft_args(fn: str, n_fft, hop_length, win_length, window: Optional[torch.Tensor], pad_mode, normalized) -> None:
+    check_int("n_fft", n_fft, fn=fn, minimum=1)
+    check_int("hop_length", hop_length, fn=fn)
+    if hop_length <= 0:
+        raise ValueError(f"{fn}: hop_length must be positive, got {hop_length!r}")
+    check_int("win_length", win_length, fn=fn)
+    if not 0 < win_length <= n_fft:
+        raise ValueError(f"{fn}: win_length must be in [1, n_fft={n_fft}], got {win_length!r}")
+    if window is not None:
+        check_tensor("window", window, fn=fn)
+        if window.dim() != 1 or window.numel() != win_length:
+            raise ValueError(f"{fn}: window must be 1-D of length win_length={win_length}, got shape {tuple(window.shape)}")
+    check_choice("pad_mode", pad_mode, _PAD_MODES, fn=fn)
+    if not any(normalized is v or (isinstance(v, str) and normalized == v) for v in _NORMALIZED):
+        raise ValueError(f"{fn}: normalized must be one of False, True, 'window', 'frame_length'; got {normalized!r}")
+
+
+def _norms(normalized) -> Tuple[bool, bool]:
+    """(divide by sqrt(n_fft), divide by the window's L2 norm)."""
+    if normalized == "frame_length":
+        return True, False
+    return False, normalized is True or normalized == "window"
+
+
+def _padded_window(window: torch.Tensor, n_fft: int, dtype: torch.dtype) -> torch.Tensor:
+    window = window.to(dtype)
+    left = (n_fft - window.numel()) // 2
+    if left or window.numel() != n_fft:
+        window = nnf.pad(window, (left, n_fft - window.numel() - left))
+    return window
+
+
+def _center_pad(x: torch.Tensor, n_fft: int, pad_mode: str, fn: str) -> torch.Tensor:
+    """Pad ``(batch, time)`` by ``n_fft // 2`` on both sides, as ``torch.stft(center=True)`` does."""
+    half = n_fft // 2
+    if pad_mode == "reflect" and x.shape[-1] <= half:
+        raise ValueError(
+            f"{fn}: n_fft={n_fft} needs a signal longer than n_fft // 2 = {half} samples for "
+            f"pad_mode='reflect', got {x.shape[-1]} samples"
+        )
+    if x.shape[0] == 0:
+        return x.new_zeros(0, x.shape[-1] + 2 * half)
+    return nnf.pad(x.unsqueeze(1), (half, half), mode=pad_mode).squeeze(1)
+
+
+@cached()
+def _dft_basis(n_fft: int, n_freq: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """``[cos | -sin]`` DFT basis, (n_fft, 2 * n_freq), built in float64 with exact integer phase."""
+    n = torch.arange(n_fft, dtype=torch.float64)
+    k = torch.arange(n_freq, dtype=torch.float64)
+    phase = 2 * math.pi * torch.remainder(torch.outer(n, k), n_fft) / n_fft
+    return torch.cat([torch.cos(phase), -torch.sin(phase)], dim=1).to(dtype=dtype, device=device)
+
+
+def _frames(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad_mode: str, fn: str) -> torch.Tensor:
+    """(batch, time) -> (batch, n_frames, n_fft) strided view of the (padded) signal."""
+    if center:
+        x = _center_pad(x, n_fft, pad_mode, fn)
+    if x.shape[-1] < n_fft:
+        raise ValueError(
+            f"{fn}: n_fft={n_fft} is larger than the {'padded ' if center else ''}signal "
+            f"({x.shape[-1]} samples)"
+        )
+    return x.unfold(-1, n_fft, hop_length)
+
+
+def _stft(
+    x: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    window: torch.Tensor,
+    center: bool,
+    pad_mode: str,
+    onesided: bool,
+    fn: str,
+) -> torch.Tensor:
+    """Complex STFT of ``(batch, time)``, returned as ``(batch, frame, freq)`` (not normalised)."""
+    frames = _frames(x, n_fft, hop_length, center, pad_mode, fn) * window
+    if onesided:
+        return torch.fft.rfft(frames, dim=-1)
+    return torch.fft.fft(frames, dim=-1)
+
+
+def _stft_power_real(
+    x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, center: bool, pad_mode: str, power: float, fn: str
+) -> torch.Tensor:
+    """``|STFT|**power`` of ``(batch, time)`` as ``(batch, frame, freq)`` without complex numbers or FFTs."""
+    n_freq = n_fft // 2 + 1
+    basis = _dft_basis(n_fft, n_freq, x.dtype, x.device) * window.unsqueeze(1)
+    spec = _frames(x, n_fft, hop_length, center, pad_mode, fn) @ basis
+    power_spec = spec[..., :n_freq].square() + spec[..., n_freq:].square()
+    if power == 2.0:
+        return power_spec
+    return power_spec.pow(power / 2.0)
+
+
+def _istft(
+    spec: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    window: torch.Tensor,
+    center: bool,
+    onesided: bool,
+    length: Optional[int],
+) -> torch.Tensor:
+    """Inverse STFT of ``(batch, freq, frame)`` with an ``n_fft``-long window: ``(batch, time)``."""
+    frames = spec.transpose(-1, -2)
+    frames = torch.fft.irfft(frames, n=n_fft, dim=-1) if onesided else torch.fft.ifft(frames, n=n_fft, dim=-1).real
+    frames = frames * window
+    n_frames = frames.shape[-2]
+    total = n_fft + hop_length * (n_frames - 1)
+    start = n_fft // 2 if center else 0
+    end = total - start if length is None else start + length
+    if frames.shape[0] == 0:
+        return frames.new_zeros(0, end - start)
+
+    def overlap_add(x: torch.Tensor) -> torch.Tensor:  # (batch, frame, n_fft) -> (batch, total)
+        return nnf.fold(x.transpose(-1, -2), output_size=(1, total), kernel_size=(1, n_fft),
+                        stride=(1, hop_length)).reshape(x.shape[0], total)
+
+    wave = overlap_add(frames)
+    envelope = overlap_add(window.square().expand(1, n_frames, n_fft))
+    wave = wave[:, start:end]
+    envelope = envelope[:, start:end]
+    wave = wave / torch.where(envelope > 1e-11, envelope, torch.ones_like(envelope))
+    if wave.shape[-1] < end - start:  # asked for more than the frames cover: zeros, as torch.istft
+        wave = nnf.pad(wave, (0, end - start - wave.shape[-1]))
+    return wave
+
+
+def spectrogram(
+    waveform: torch.Tensor,
+    pad: int,
+    window: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+    power: Optional[float],
+    normalized: Union[bool, str],
+    center: bool = True,
+    pad_mode: str = "reflect",
+    onesided: bool = True,
+    return_complex: Optional[bool] = None,
+    *,
+    real_stft: bool = False,
+) -> torch.Tensor:
+    r"""Spectrogram (complex STFT, or its magnitude raised to ``power``) of a waveform.
+
+    Args:
+        waveform: real floating-point audio.
+        pad: zeros added on both sides before the STFT.
+        window: analysis window of length ``win_length`` (zero-padded to ``n_fft`` at its centre).
+        n_fft: FFT size; hop_length: frame step; win_length: window length (``<= n_fft``).
+        power: exponent of the magnitude (``1``: magnitude, ``2``: power); ``None``: complex output.
+        normalized: ``False``, ``True``/``"window"`` (divide by the window's L2 norm) or
+            ``"frame_length"`` (divide by ``sqrt(n_fft)``).
+        center: pad ``n_fft // 2`` on both sides with ``pad_mode`` so frame ``t`` is centred at ``t * hop_length``.
+        pad_mode: ``"reflect"``, ``"constant"``, ``"replicate"`` or ``"circular"``.
+        onesided: keep only the ``n_fft // 2 + 1`` non-negative frequencies.
+        return_complex: deprecated and ignored, as in torchaudio (``power=None`` always gives complex).
+        real_stft: (keyword-only) compute with a real DFT matrix product; needs ``power`` and
+            ``onesided``. For ``torch.export``/ONNX graphs without complex tensors.
+
+    Returns:
+        Tensor: complex if ``power is None``, else real in the waveform's dtype.
+
+    Shape:
+        waveform: ``(..., time)``; output: ``(..., freq, n_frames)`` with ``freq = n_fft // 2 + 1``
+        (``n_fft`` if not onesided) and ``n_frames = 1 + (time + 2 * pad + (n_fft // 2) * 2 * center - n_fft) // hop_length``.
+    """
+    fn = "spectrogram"
+    check_float("waveform", waveform, fn=fn)
+    check_int("pad", pad, fn=fn, minimum=0)
+    _check_stft_args(fn, n_fft, hop_length, win_length, window, pad_mode, normalized)
+    if power is not None:
+        check_positive("power", power, fn=fn)
+    if return_complex is not None:
+        warnings.warn("spectrogram: return_complex is deprecated and has no effect; power=None gives a complex tensor.",
+                      stacklevel=2)
+    if real_stft and (power is None or not onesided):
+        raise ValueError(f"{fn}: real_stft=True needs a real power and onesided=True, got power={power!r}, onesided={onesided!r}")
+
+    x, orig_dtype = upcast(waveform)
+    if pad > 0:
+        x = nnf.pad(x, (pad, pad))
+    shape = x.shape
+    x = x.reshape(-1, shape[-1])
+    win = _padded_window(window, n_fft, x.dtype)
+    frame_norm, window_norm = _norms(normalized)
+    scale = 1.0
+    if frame_norm:
+        scale = 1.0 / math.sqrt(n_fft)
+    if window_norm:
+        scale = scale / float(window.to(x.dtype).pow(2).sum().sqrt())
+
+    if real_stft:
+        spec = _stft_power_real(x, n_fft, hop_length, win, center, pad_mode, float(power), fn)
+        if scale != 1.0:
+            spec = spec * scale ** power
+    else:
+        spec = _stft(x, n_fft, hop_length, win, center, pad_mode, onesided, fn)
+        if scale != 1.0:
+            spec = spec * scale
+        if power is not None:
+            if power == 2.0:
+                spec = torch.view_as_real(spec).square().sum(-1)
+            elif power == 1.0:
+                spec = spec.abs()
+            else:
+                spec = spec.abs().pow(power)
+    spec = spec.transpose(-1, -2)
+    spec = spec.reshape(shape[:-1] + spec.shape[-2:])
+    return restore(spec, orig_dtype)
+
+
+def inverse_spectrogram(
+    spectrogram: torch.Tensor,
+    length: Optional[int],
+    pad: int,
+    window: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+    normalized: Union[bool, str],
+    center: bool = True,
+    pad_mode: str = "reflect",
+    onesided: bool = True,
+) -> torch.Tensor:
+    r"""Waveform from a complex spectrogram by inverse STFT (window-square normalised overlap-add).
+
+    Args:
+        spectrogram: complex STFT as produced by :func:`spectrogram` with ``power=None``.
+        length: output length (before removing ``pad``); ``None`` keeps the full overlap-add length.
+        pad, window, n_fft, hop_length, win_length, normalized, center, pad_mode, onesided:
+            as given to :func:`spectrogram`. As in torchaudio, ``pad`` is removed only when
+            ``length`` is given.
+
+    Shape:
+        spectrogram: ``(..., freq, n_frames)``; output: ``(..., length)``.
+    """
+    fn = "inverse_spectrogram"
+    check_complex("spectrogram", spectrogram, fn=fn)
+    check_int("pad", pad, fn=fn, minimum=0)
+    _check_stft_args(fn, n_fft, hop_length, win_length, window, pad_mode, normalized)
+    n_freq = n_fft // 2 + 1 if onesided else n_fft
+    if spectrogram.dim() < 2 or spectrogram.shape[-2] != n_freq:
+        raise ValueError(f"{fn}: spectrogram must have {n_freq} frequency bins for n_fft={n_fft} "
+                         f"(onesided={onesided}), got shape {tuple(spectrogram.shape)}")
+    if length is not None:
+        check_int("length", length, fn=fn, minimum=0)
+
+    spec, orig_dtype = upcast(spectrogram)
+    win = window.to(real_dtype(spec.dtype))
+    frame_norm, window_norm = _norms(normalized)
+    if window_norm:
+        spec = spec * win.pow(2).sum().sqrt()
+    shape = spec.shape
+    spec = spec.reshape(-1, shape[-2], shape[-1])
+    if frame_norm:
+        spec = spec * math.sqrt(n_fft)
+    full = None if length is None else length + 2 * pad
+    wave = _istft(spec, n_fft, hop_length, _padded_window(win, n_fft, win.dtype), center, onesided, full)
+    if length is not None and pad > 0:
+        wave = wave[:, pad:-pad]
+    wave = wave.reshape(shape[:-2] + wave.shape[-1:])
+    if orig_dtype == torch.complex32:
+        return wave.half()
+    return wave
+
+
+def griffinlim(
+    specgram: torch.Tensor,
+    window: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+    power: float,
+    n_iter: int,
+    momentum: float,
+    length: Optional[int],
+    rand_init: bool,
+) -> torch.Tensor:
+    r"""Waveform from a magnitude/power spectrogram by fast Griffin-Lim (Perraudin et al., 2013).
+
+    Each iteration takes ``angles = rebuilt - momentum / (1 + momentum) * previous`` and normalises it
+    to unit modulus; ``rand_init`` starts from random phases (``torch.rand`` complex, as torchaudio),
+    else from zero phase (librosa's ``init=None``).
+
+    Shape:
+        specgram: ``(..., freq, n_frames)`` with ``freq = n_fft // 2 + 1``; output: ``(..., time)``.
+    """
+    fn = "griffinlim"
+    check_float("specgram", specgram, fn=fn)
+    _check_stft_args(fn, n_fft, hop_length, win_length, window, "reflect", False)
+    check_positive("power", power, fn=fn)
+    check_int("n_iter", n_iter, fn=fn, minimum=0)
+    if not 0 <= momentum < 1:
+        raise ValueError(f"{fn}: momentum must be in [0, 1), got {momentum!r}")
+    if specgram.shape[-2] != n_fft // 2 + 1:
+        raise ValueError(f"{fn}: specgram must have n_fft // 2 + 1 = {n_fft // 2 + 1} frequency bins, got shape {tuple(specgram.shape)}")
+
+    spec, orig_dtype = upcast(specgram)
+    shape = spec.shape
+    spec = spec.reshape(-1, shape[-2], shape[-1]).pow(1.0 / power)
+    win = window.to(spec.dtype)
+    full_win = _padded_window(win, n_fft, spec.dtype)
+    cdtype = torch.complex128 if spec.dtype == torch.float64 else torch.complex64
+    if rand_init:
+        angles = torch.rand(spec.shape, dtype=cdtype, device=spec.device)
+    else:
+        angles = torch.ones(spec.shape, dtype=cdtype, device=spec.device)
+
+    def istft(s):
+        return _istft(s, n_fft, hop_length, full_win, True, True, length)
+
+    previous = None
+    for _ in range(n_iter):
+        inverse = istft(spec * angles)
+        rebuilt = _stft(inverse, n_fft, hop_length, full_win, True, "reflect", True, fn).transpose(-1, -2)
+        angles = rebuilt if previous is None or momentum == 0 else rebuilt - previous * (momentum / (1 + momentum))
+        angles = angles / (angles.abs() + 1e-16)
+        previous = rebuilt
+    wave = istft(spec * angles)
+    return restore(wave.reshape(shape[:-2] + wave.shape[-1:]), orig_dtype)
+
+
+def phase_vocoder(complex_specgrams: torch.Tensor, rate: float, phase_advance: torch.Tensor) -> torch.Tensor:
+    r"""Speed up a complex spectrogram in time by ``rate`` without changing its pitch.
+
+    Magnitudes are linearly interpolated between neighbouring frames; phases are accumulated from
+    the measured phase advance (librosa's ``phase_vocoder``).
+
+    Args:
+        complex_specgrams: complex STFT.
+        rate: speed-up factor (``> 1`` shortens).
+        phase_advance: expected phase advance per hop of each bin, ``(freq, 1)``.
+
+    Shape:
+        complex_specgrams: ``(..., freq, n_frames)``; output: ``(..., freq, ceil(n_frames / rate))``.
+    """
+    fn = "phase_vocoder"
+    check_complex("complex_specgrams", complex_specgrams, fn=fn)
+    check_positive("rate", rate, fn=fn)
+    check_tensor("phase_advance", phase_advance, fn=fn)
+    if rate == 1.0:
+        return complex_specgrams
+    spec, orig_dtype = upcast(complex_specgrams)
+    shape = spec.shape
+    spec = spec.reshape(-1, shape[-2], shape[-1])
+    rdtype = real_dtype(spec.dtype)
+    advance = phase_advance.to(rdtype)
+    steps = torch.arange(0, shape[-1], rate, device=spec.device, dtype=rdtype)
+    alphas = steps % 1.0
+    phase_0 = spec[..., :1].angle()
+    spec = nnf.pad(spec, [0, 2])  # two zero frames so step + 1 is always valid
+    index = steps.long()
+    s0 = spec.index_select(-1, index)
+    s1 = spec.index_select(-1, index + 1)
+    dphase = s1.angle() - s0.angle() - advance
+    dphase = dphase - 2 * math.pi * torch.round(dphase / (2 * math.pi))  # principal value
+    dphase = dphase + advance
+    phase = torch.cat([phase_0, dphase[..., :-1]], dim=-1).cumsum(-1)
+    mag = alphas * s1.abs() + (1 - alphas) * s0.abs()
+    out = torch.polar(mag, phase)
+    out = out.reshape(shape[:-2] + out.shape[-2:])
+    return restore(out, orig_dtype)
+
+
+def _default_stft_args(n_fft, win_length, hop_length, window, dtype, device):
+    win_length = win_length if win_length is not None else n_fft
+    hop_length = hop_length if hop_length is not None else win_length // 4
+    if window is None:
+        window = torch.hann_window(win_length, dtype=dtype, device=device)
+    return win_length, hop_length, window
+
+
+def pitch_shift(
+    waveform: torch.Tensor,
+    sample_rate: int,
+    n_steps: int,
+    bins_per_octave: int = 12,
+    n_fft: int = 512,
+    win_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+    window: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
+    r"""Shift the pitch by ``n_steps`` steps of ``1 / bins_per_octave`` octave, keeping the duration.
+
+    Time-stretches by ``2 ** (-n_steps / bins_per_octave)`` with the phase vocoder, then resamples
+    back (``torchsound.functional.resample``), as torchaudio and librosa do.
+
+    Shape:
+        waveform: ``(..., time)``; output: ``(..., time)``.
+    """
+    from ._resampling import resample
+
+    fn = "pitch_shift"
+    check_float("waveform", waveform, fn=fn)
+    check_int("sample_rate", sample_rate, fn=fn, minimum=1)
+    check_int("bins_per_octave", bins_per_octave, fn=fn, minimum=1)
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, float)):
+        raise TypeError(f"{fn}: n_steps must be a number, got {type(n_steps).__name__} {n_steps!r}")
+    x, orig_dtype = upcast(waveform)
+    win_length, hop_length, window = _default_stft_args(n_fft, win_length, hop_length, window, x.dtype, x.device)
+    _check_stft_args(fn, n_fft, hop_length, win_length, window, "reflect", False)
+    shape = x.shape
+    x = x.reshape(-1, shape[-1])
+    if n_steps == 0:
+        return waveform.clone()
+    rate = 2.0 ** (-float(n_steps) / bins_per_octave)
+    win = window.to(x.dtype)
+    spec = _stft(x, n_fft, hop_length, _padded_window(win, n_fft, x.dtype), True, "reflect", True, fn).transpose(-1, -2)
+    advance = torch.linspace(0, math.pi * hop_length, spec.shape[-2], device=x.device, dtype=x.dtype)[..., None]
+    stretched = phase_vocoder(spec, rate, advance)
+    stretched_len = int(round(shape[-1] / rate))
+    y = _istft(stretched, n_fft, hop_length, _padded_window(win, n_fft, x.dtype), True, True, stretched_len)
+    y = resample(y, int(sample_rate / rate), sample_rate)
+    if y.shape[-1] > shape[-1]:
+        y = y[..., : shape[-1]]
+    else:
+        y = nnf.pad(y, (0, shape[-1] - y.shape[-1]))
+    return restore(y.reshape(shape), orig_dtype)
+
+
+def spectral_centroid(
+    waveform: torch.Tensor,
+    sample_rate: int,
+    pad: int,
+    window: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+) -> torch.Tensor:
+    r"""Magnitude-weighted mean frequency (Hz) of each frame.
+
+    Shape:
+        waveform: ``(..., time)``; output: ``(..., n_frames)``.
+    """
+    check_positive("sample_rate", sample_rate, fn="spectral_centroid")
+    spec = spectrogram(waveform, pad=pad, window=window, n_fft=n_fft, hop_length=hop_length,
+                       win_length=win_length, power=1.0, normalized=False)
+    x, orig_dtype = upcast(spec)
+    freqs = torch.linspace(0, sample_rate // 2, n_fft // 2 + 1, device=x.device, dtype=x.dtype).unsqueeze(1)
+    return restore((freqs * x).sum(-2) / x.sum(-2), orig_dtype)
+
+
+def amplitude_to_DB(
+    x: torch.Tensor, multiplier: float, amin: float, db_multiplier: float, top_db: Optional[float] = None
+) -> torch.Tensor:
+    r"""``multiplier * log10(max(x, amin)) - multiplier * db_multiplier``, floored at ``max - top_db``.
+
+    The floor is taken per item over its last three dimensions (channel, freq, time) as in
+    torchaudio, so a batch of multichannel spectrograms is floored per example.
+
+    Shape:
+        x: ``(..., freq, time)`` (or any shape with at least 2 dims when ``top_db`` is set); output: same.
+    """
+    fn = "amplitude_to_DB"
+    check_float("x", x, fn=fn)
+    check_positive("amin", amin, fn=fn)
+    if top_db is not None:
+        check_positive("top_db", top_db, fn=fn, allow_zero=True)
+    y, orig_dtype = upcast(x)
+    db = multiplier * torch.log10(torch.clamp(y, min=amin))
+    db = db - multiplier * db_multiplier
+    if top_db is not None:
+        if db.dim() < 2:
+            raise ValueError(f"{fn}: x must have at least 2 dimensions when top_db is set, got shape {tuple(x.shape)}")
+        shape = db.shape
+        channels = shape[-3] if db.dim() > 2 else 1
+        packed = db.reshape(-1, channels, shape[-2], shape[-1])
+        floor = packed.amax(dim=(-3, -2, -1), keepdim=True) - top_db
+        db = torch.maximum(packed, floor).reshape(shape)
+    return restore(db, orig_dtype)
+
+
+def DB_to_amplitude(x: torch.Tensor, ref: float, power: float) -> torch.Tensor:
+    r"""Inverse of :func:`amplitude_to_DB`: ``ref * (10 ** (x / 10)) ** power``.
+
+    Shape:
+        x: ``(...)``; output: same.
+    """
+    check_float("x", x, fn="DB_to_amplitude")
+    y, orig_dtype = upcast(x)
+    return restore(ref * torch.pow(torch.pow(10.0, 0.1 * y), power), orig_dtype)
