@@ -1,0 +1,647 @@
+"""Kaldi-compatible features: ``spectrogram``, ``fbank`` and ``mfcc`` (torchaudio.compliance.kaldi).
+
+The numbers follow Kaldi's ``compute-spectrogram-feats``, ``compute-fbank-feats`` and
+``compute-mfcc-feats`` (and torchaudio's port of them): frames are cut with Kaldi's
+``snip_edges`` rules, then dithered, DC-removed, pre-emphasised and windowed one frame at a time.
+
+Beyond torchaudio, every feature works on a batch, runs on the input's device and is
+differentiable when ``dither=0``. The waveform is ``(..., channel, time)``: as in torchaudio, the
+second-to-last dimension holds channels and ``channel`` picks one of them; every dimension in
+front of it is a batch dimension, and a 1-D ``(time,)`` input is a single channel. A batch gives
+the same result as looping over its items. To batch mono clips, stack them as ``(batch, 1, time)``.
+Costly pieces (window, mel filterbank, DCT) are built once per options, dtype and device.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Tuple
+
+import torch
+
+from .._internal.cache import cached
+from .._internal.checks import check_choice, check_float, check_int, check_positive
+from .._internal.dtypes import restore, upcast
+
+__all__ = [
+    "get_mel_banks",
+    "inverse_mel_scale",
+    "inverse_mel_scale_scalar",
+    "mel_scale",
+    "mel_scale_scalar",
+    "spectrogram",
+    "fbank",
+    "mfcc",
+    "vtln_warp_freq",
+    "vtln_warp_mel_freq",
+]
+
+# Window names accepted by ``window_type``.
+HAMMING = "hamming"
+HANNING = "hanning"
+POVEY = "povey"
+RECTANGULAR = "rectangular"
+BLACKMAN = "blackman"
+WINDOWS = [HAMMING, HANNING, POVEY, RECTANGULAR, BLACKMAN]
+
+MILLISECONDS_TO_SECONDS = 0.001
+# Kaldi floors energies and powers at float32's epsilon before taking logs, in every dtype.
+EPSILON = torch.tensor(torch.finfo(torch.float).eps)
+_EPS = float(torch.finfo(torch.float32).eps)
+
+
+# ----------------------------------------------------------------------------- mel scale and VTLN
+
+
+def mel_scale_scalar(freq: float) -> float:
+    """Hz to mel on Kaldi's (HTK) scale: ``1127 * ln(1 + freq / 700)``."""
+    return 1127.0 * math.log(1.0 + freq / 700.0)
+
+
+def mel_scale(freq: torch.Tensor) -> torch.Tensor:
+    """Hz to mel on Kaldi's (HTK) scale, elementwise.
+
+    Shape:
+        - freq: any shape. Returns the same shape.
+    """
+    return 1127.0 * torch.log1p(freq / 700.0)
+
+
+def inverse_mel_scale_scalar(mel_freq: float) -> float:
+    """Mel to Hz, the inverse of :func:`mel_scale_scalar`."""
+    return 700.0 * (math.exp(mel_freq / 1127.0) - 1.0)
+
+
+def inverse_mel_scale(mel_freq: torch.Tensor) -> torch.Tensor:
+    """Mel to Hz, the inverse of :func:`mel_scale`, elementwise.
+
+    Shape:
+        - mel_freq: any shape. Returns the same shape.
+    """
+    return 700.0 * torch.expm1(mel_freq / 1127.0)
+
+
+def _vtln_breakpoints(fn, vtln_low_cutoff, vtln_high_cutoff, low_freq, high_freq, vtln_warp_factor):
+    check_positive("vtln_warp_factor", vtln_warp_factor, fn=fn)
+    if not vtln_low_cutoff > low_freq:
+        raise ValueError(f"{fn}: vtln_low_cutoff must be above low_freq={low_freq}, got {vtln_low_cutoff}")
+    if not vtln_high_cutoff < high_freq:
+        raise ValueError(f"{fn}: vtln_high_cutoff must be below high_freq={high_freq}, got {vtln_high_cutoff}")
+    lower = vtln_low_cutoff * max(1.0, vtln_warp_factor)
+    upper = vtln_high_cutoff * min(1.0, vtln_warp_factor)
+    if not (lower > low_freq and upper < high_freq):
+        raise ValueError(
+            f"{fn}: with vtln_warp_factor={vtln_warp_factor} the warped band [{lower}, {upper}] Hz "
+            f"must lie inside (low_freq, high_freq) = ({low_freq}, {high_freq})"
+        )
+    return lower, upper
+
+
+def vtln_warp_freq(
+    vtln_low_cutoff: float,
+    vtln_high_cutoff: float,
+    low_freq: float,
+    high_freq: float,
+    vtln_warp_factor: float,
+    freq: torch.Tensor,
+) -> torch.Tensor:
+    """Kaldi's piecewise-linear VTLN frequency warp.
+
+    Frequencies in ``[low_freq, high_freq]`` are scaled by ``1 / vtln_warp_factor`` between the
+    breakpoints ``l = vtln_low_cutoff * max(1, warp)`` and ``h = vtln_high_cutoff * min(1, warp)``
+    and joined linearly to the band edges, which stay fixed; frequencies outside the band are
+    returned unchanged.
+
+    Shape:
+        - freq: any shape (Hz). Returns the same shape.
+    """
+    lower, upper = _vtln_breakpoints(
+        "vtln_warp_freq", vtln_low_cutoff, vtln_high_cutoff, low_freq, high_freq, vtln_warp_factor
+    )
+    scale = 1.0 / vtln_warp_factor
+    scale_left = (scale * lower - low_freq) / (lower - low_freq)
+    scale_right = (high_freq - scale * upper) / (high_freq - upper)
+    warped = torch.where(
+        freq < lower,
+        low_freq + scale_left * (freq - low_freq),
+        torch.where(freq < upper, scale * freq, high_freq + scale_right * (freq - high_freq)),
+    )
+    outside = (freq < low_freq) | (freq > high_freq)
+    return torch.where(outside, freq, warped)
+
+
+def vtln_warp_mel_freq(
+    vtln_low_cutoff: float,
+    vtln_high_cutoff: float,
+    low_freq,
+    high_freq: float,
+    vtln_warp_factor: float,
+    mel_freq: torch.Tensor,
+) -> torch.Tensor:
+    """:func:`vtln_warp_freq` applied on the mel scale (mel in, mel out).
+
+    Shape:
+        - mel_freq: any shape. Returns the same shape.
+    """
+    hz = inverse_mel_scale(mel_freq)
+    return mel_scale(vtln_warp_freq(vtln_low_cutoff, vtln_high_cutoff, low_freq, high_freq, vtln_warp_factor, hz))
+
+
+def _mel_banks_float64(num_bins, window_length_padded, sample_freq, low_freq, high_freq, vtln_low, vtln_high, vtln_warp_factor):
+    fn = "get_mel_banks"
+    check_int("num_bins", num_bins, fn=fn, minimum=1)
+    check_int("window_length_padded", window_length_padded, fn=fn, minimum=2)
+    check_positive("sample_freq", sample_freq, fn=fn)
+    num_fft_bins = window_length_padded // 2
+    nyquist = 0.5 * sample_freq
+    if high_freq <= 0.0:
+        high_freq += nyquist
+    if not 0.0 <= low_freq < nyquist:
+        raise ValueError(f"{fn}: low_freq must be in [0, {nyquist}) (Nyquist), got {low_freq}")
+    if not 0.0 < high_freq <= nyquist or not low_freq < high_freq:
+        raise ValueError(
+            f"{fn}: high_freq must resolve to a frequency in (low_freq={low_freq}, {nyquist}] "
+            f"(values <= 0 count back from Nyquist), got {high_freq}"
+        )
+    if vtln_high < 0.0:
+        vtln_high += nyquist
+    if vtln_warp_factor != 1.0 and not (
+        low_freq < vtln_low < high_freq and 0.0 < vtln_high < high_freq and vtln_low < vtln_high
+    ):
+        raise ValueError(
+            f"{fn}: VTLN needs low_freq < vtln_low < vtln_high < high_freq; got low_freq={low_freq}, "
+            f"vtln_low={vtln_low}, vtln_high={vtln_high}, high_freq={high_freq}"
+        )
+
+    mel_low = mel_scale_scalar(low_freq)
+    mel_delta = (mel_scale_scalar(high_freq) - mel_low) / (num_bins + 1)
+    index = torch.arange(num_bins, dtype=torch.float64).unsqueeze(1)
+    left = mel_low + index * mel_delta
+    center = mel_low + (index + 1.0) * mel_delta
+    right = mel_low + (index + 2.0) * mel_delta
+    if vtln_warp_factor != 1.0:
+        warp = lambda m: vtln_warp_mel_freq(vtln_low, vtln_high, low_freq, high_freq, vtln_warp_factor, m)  # noqa: E731
+        left, center, right = warp(left), warp(center), warp(right)
+
+    fft_bin_width = sample_freq / window_length_padded
+    mel = mel_scale(fft_bin_width * torch.arange(num_fft_bins, dtype=torch.float64)).unsqueeze(0)
+    up = (mel - left) / (center - left)
+    down = (right - mel) / (right - center)
+    # A triangle over (left, right), peaking at center; zero elsewhere.
+    rising = (mel > left) & (mel <= center)
+    falling = (mel > center) & (mel < right)
+    bins = torch.where(rising, up, torch.where(falling, down, torch.zeros_like(up)))
+    return bins, inverse_mel_scale(center.squeeze(1))
+
+
+def get_mel_banks(
+    num_bins: int,
+    window_length_padded: int,
+    sample_freq: float,
+    low_freq: float,
+    high_freq: float,
+    vtln_low: float,
+    vtln_high: float,
+    vtln_warp_factor: float,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Kaldi's triangular mel filterbank.
+
+    Args:
+        num_bins: number of mel bins.
+        window_length_padded: FFT size (the padded frame length).
+        sample_freq: sample rate in Hz.
+        low_freq: lowest band edge in Hz.
+        high_freq: highest band edge in Hz; ``<= 0`` counts back from Nyquist.
+        vtln_low, vtln_high: VTLN breakpoints in Hz (``vtln_high < 0`` counts back from Nyquist).
+        vtln_warp_factor: VTLN warp factor (1.0 for none).
+
+    Returns:
+        ``(bins, center_freqs)``: the weights of each mel bin on the FFT bins below Nyquist, and
+        each bin's center frequency in Hz (float32, like torchaudio).
+
+    Shape:
+        - bins: ``(num_bins, window_length_padded // 2)``
+        - center_freqs: ``(num_bins,)``
+    """
+    bins, centers = _mel_banks_float64(
+        num_bins, window_length_padded, sample_freq, low_freq, high_freq, vtln_low, vtln_high, vtln_warp_factor
+    )
+    return bins.float(), centers.float()
+
+
+# ----------------------------------------------------------------------------- cached builders
+
+
+@cached()
+def _mel_matrix(num_bins, padded, sample_freq, low_freq, high_freq, vtln_low, vtln_high, vtln_warp, dtype, device):
+    """``(padded // 2 + 1, num_bins)`` filterbank ready for ``power @ matrix`` (Nyquist row is zero)."""
+    bins, _ = _mel_banks_float64(num_bins, padded, sample_freq, low_freq, high_freq, vtln_low, vtln_high, vtln_warp)
+    matrix = torch.cat([bins, bins.new_zeros(num_bins, 1)], dim=1).T.contiguous()
+    return matrix.to(device=device, dtype=dtype)
+
+
+@cached()
+def _window(window_type, window_size, blackman_coeff, dtype, device):
+    n = torch.arange(window_size, dtype=torch.float64)
+    a = 2.0 * math.pi / (window_size - 1)
+    if window_type == HANNING:
+        w = 0.5 - 0.5 * torch.cos(a * n)
+    elif window_type == HAMMING:
+        w = 0.54 - 0.46 * torch.cos(a * n)
+    elif window_type == POVEY:
+        w = (0.5 - 0.5 * torch.cos(a * n)).pow(0.85)
+    elif window_type == RECTANGULAR:
+        w = torch.ones(window_size, dtype=torch.float64)
+    else:  # BLACKMAN
+        w = blackman_coeff - 0.5 * torch.cos(a * n) + (0.5 - blackman_coeff) * torch.cos(2.0 * a * n)
+    return w.to(device=device, dtype=dtype)
+
+
+@cached()
+def _cepstral_matrix(num_ceps, num_mel_bins, cepstral_lifter, dtype, device):
+    """Orthonormal DCT-II (Kaldi's ``ComputeDctMatrix``) times the cepstral lifter: ``(num_mel_bins, num_ceps)``."""
+    n = torch.arange(num_mel_bins, dtype=torch.float64).unsqueeze(1)
+    k = torch.arange(num_ceps, dtype=torch.float64).unsqueeze(0)
+    dct = torch.cos(math.pi / num_mel_bins * (n + 0.5) * k) * math.sqrt(2.0 / num_mel_bins)
+    dct[:, 0] = math.sqrt(1.0 / num_mel_bins)
+    if cepstral_lifter != 0.0:
+        dct = dct * (1.0 + 0.5 * cepstral_lifter * torch.sin(math.pi * k / cepstral_lifter))
+    return dct.to(device=device, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------- framing
+
+
+def _next_power_of_2(x: int) -> int:
+    return 1 if x == 0 else 2 ** (x - 1).bit_length()
+
+
+def _select_channel(fn: str, waveform: torch.Tensor, channel: int) -> torch.Tensor:
+    """``(..., channel, time)`` or ``(time,)`` -> ``(..., time)``; ``channel=-1`` means the first (mono)."""
+    check_float("waveform", waveform, fn=fn)
+    check_int("channel", channel, fn=fn)
+    if waveform.dim() == 0:
+        raise ValueError(f"{fn}: waveform must have a time dimension, got a 0-d tensor")
+    num_channels = 1 if waveform.dim() == 1 else waveform.shape[-2]
+    if not -1 <= channel < num_channels:
+        raise ValueError(
+            f"{fn}: channel must be -1 (first channel) or in [0, {num_channels - 1}] for a waveform "
+            f"of shape {tuple(waveform.shape)} with {num_channels} channel(s), got {channel}"
+        )
+    if waveform.dim() == 1:
+        return waveform
+    return waveform.select(-2, max(channel, 0))
+
+
+def _window_sizes(fn, num_samples, sample_frequency, frame_length, frame_shift, round_to_power_of_two, preemphasis_coefficient):
+    check_positive("sample_frequency", sample_frequency, fn=fn)
+    check_positive("frame_length", frame_length, fn=fn)
+    check_positive("frame_shift", frame_shift, fn=fn)
+    shift = int(sample_frequency * frame_shift * MILLISECONDS_TO_SECONDS)
+    size = int(sample_frequency * frame_length * MILLISECONDS_TO_SECONDS)
+    padded = _next_power_of_2(size) if round_to_power_of_two else size
+    if size < 2:
+        raise ValueError(f"{fn}: frame_length={frame_length} ms is {size} sample(s) at {sample_frequency} Hz; need at least 2")
+    if size > num_samples:
+        raise ValueError(
+            f"{fn}: frame_length={frame_length} ms is {size} samples at {sample_frequency} Hz, longer than "
+            f"the waveform ({num_samples} samples)"
+        )
+    if shift < 1:
+        raise ValueError(f"{fn}: frame_shift={frame_shift} ms is less than one sample at {sample_frequency} Hz")
+    if padded % 2:
+        raise ValueError(
+            f"{fn}: the frame of {padded} samples must be even for the FFT; change frame_length or set round_to_power_of_two=True"
+        )
+    if not 0.0 <= preemphasis_coefficient <= 1.0:
+        raise ValueError(f"{fn}: preemphasis_coefficient must be in [0, 1], got {preemphasis_coefficient}")
+    return size, shift, padded
+
+
+def _frames(x: torch.Tensor, size: int, shift: int, snip_edges: bool) -> torch.Tensor:
+    """Cut ``(..., time)`` into Kaldi frames ``(..., frame, size)`` (a strided view when ``snip_edges``).
+
+    With ``snip_edges=False`` frame ``t`` is centred on ``t * shift + shift // 2`` and samples beyond
+    the ends are mirrored (Kaldi's ``ExtractWindow``: sample ``-1`` is sample ``0``).
+    """
+    num_samples = x.shape[-1]
+    if snip_edges:
+        return x.unfold(-1, size, shift)
+    num_frames = (num_samples + shift // 2) // shift
+    if num_frames == 0:
+        return x.new_zeros(*x.shape[:-1], 0, size)
+    first = shift // 2 - size // 2
+    index = torch.arange(first, first + (num_frames - 1) * shift + size, device=x.device)
+    index = torch.remainder(index, 2 * num_samples)
+    index = torch.where(index >= num_samples, 2 * num_samples - 1 - index, index)
+    return x.index_select(-1, index).unfold(-1, size, shift)
+
+
+def _log_energy(frames: torch.Tensor, energy_floor: float) -> torch.Tensor:
+    energy = frames.square().sum(-1).clamp_min(_EPS).log()
+    if energy_floor > 0.0:
+        energy = energy.clamp_min(math.log(energy_floor))
+    return energy
+
+
+def _power_spectrum_and_energy(
+    fn,
+    x,
+    *,
+    blackman_coeff,
+    dither,
+    energy_floor,
+    frame_length,
+    frame_shift,
+    preemphasis_coefficient,
+    raw_energy,
+    remove_dc_offset,
+    round_to_power_of_two,
+    sample_frequency,
+    snip_edges,
+    window_type,
+    use_power=True,
+    need_energy=True,
+):
+    """Kaldi's per-frame processing of ``x`` ``(..., time)``. Returns ``(spectrum, log_energy or None, padded)``.
+
+    ``spectrum`` is the power (or magnitude) spectrum ``(..., frame, padded // 2 + 1)``.
+    """
+    check_choice("window_type", window_type, WINDOWS, fn=fn)
+    size, shift, padded = _window_sizes(
+        fn, x.shape[-1], sample_frequency, frame_length, frame_shift, round_to_power_of_two, preemphasis_coefficient
+    )
+    frames = _frames(x, size, shift, snip_edges)
+    if dither != 0.0:
+        frames = frames + dither * torch.randn_like(frames)
+    if remove_dc_offset:
+        frames = frames - frames.mean(-1, keepdim=True)
+    energy = _log_energy(frames, energy_floor) if need_energy and raw_energy else None
+    if preemphasis_coefficient != 0.0:
+        # x[i] - c * x[i - 1], with x[-1] taken as x[0] (Kaldi's convention).
+        previous = torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
+        frames = frames - preemphasis_coefficient * previous
+    frames = frames * _window(window_type, size, float(blackman_coeff), frames.dtype, frames.device)
+    if need_energy and not raw_energy:
+        energy = _log_energy(frames, energy_floor)
+    if frames.numel() == 0:  # empty batch or no frame: MKL's FFT rejects empty inputs
+        return frames.new_zeros(*frames.shape[:-1], padded // 2 + 1), frames.sum(-1), padded
+    spectrum = torch.fft.rfft(frames, n=padded)
+    if use_power:
+        spectrum = spectrum.real.square() + spectrum.imag.square()
+    else:
+        spectrum = spectrum.abs()
+    return spectrum, energy, padded
+
+
+def _too_short(x: torch.Tensor, min_duration: float, sample_frequency: float) -> bool:
+    return x.shape[-1] < min_duration * sample_frequency
+
+
+def _empty(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """torchaudio returns ``torch.empty(0)`` for a too-short waveform; a batch gets one per item."""
+    return torch.empty(*x.shape[:-1], 0, device=x.device, dtype=dtype)
+
+
+def _subtract_mean(feature: torch.Tensor, subtract_mean: bool) -> torch.Tensor:
+    return feature - feature.mean(dim=-2, keepdim=True) if subtract_mean else feature
+
+
+# ----------------------------------------------------------------------------- features
+
+
+def spectrogram(
+    waveform: torch.Tensor,
+    blackman_coeff: float = 0.42,
+    channel: int = -1,
+    dither: float = 0.0,
+    energy_floor: float = 1.0,
+    frame_length: float = 25.0,
+    frame_shift: float = 10.0,
+    min_duration: float = 0.0,
+    preemphasis_coefficient: float = 0.97,
+    raw_energy: bool = True,
+    remove_dc_offset: bool = True,
+    round_to_power_of_two: bool = True,
+    sample_frequency: float = 16000.0,
+    snip_edges: bool = True,
+    subtract_mean: bool = False,
+    window_type: str = "povey",
+) -> torch.Tensor:
+    """Kaldi's ``compute-spectrogram-feats``: log power spectrum with the log frame energy in bin 0.
+
+    Args:
+        waveform: audio ``(..., channel, time)`` or ``(time,)``, any float dtype.
+        blackman_coeff: the constant of the ``"blackman"`` window.
+        channel: channel to use; -1 takes the first.
+        dither: standard deviation of Gaussian noise added to every frame (0 turns it off and
+            makes the result deterministic and differentiable).
+        energy_floor: floor on the frame energy (linear, not log); 0 for none.
+        frame_length: frame length in milliseconds.
+        frame_shift: hop in milliseconds.
+        min_duration: waveforms shorter than this (seconds) give an empty result.
+        preemphasis_coefficient: ``x[i] -= c * x[i - 1]`` inside each frame.
+        raw_energy: compute the energy before pre-emphasis and windowing.
+        remove_dc_offset: subtract each frame's mean.
+        round_to_power_of_two: zero-pad frames to the next power of two for the FFT.
+        sample_frequency: sample rate in Hz.
+        snip_edges: only frames that fit inside the signal; otherwise ``time // shift`` frames
+            (rounded) centred on the hops, with the ends mirrored.
+        subtract_mean: subtract the mean over frames of each bin.
+        window_type: one of ``WINDOWS`` (``"hamming"``, ``"hanning"``, ``"povey"``,
+            ``"rectangular"``, ``"blackman"``).
+
+    Returns:
+        Tensor: the features, in the input's dtype and device.
+
+    Shape:
+        - waveform: ``(..., channel, time)`` or ``(time,)``
+        - output: ``(..., frame, padded // 2 + 1)`` where ``padded`` is the frame length in samples,
+          rounded up to a power of two when ``round_to_power_of_two``, and ``frame`` is
+          ``1 + (time - frame_samples) // shift_samples`` with ``snip_edges`` else
+          ``(time + shift_samples // 2) // shift_samples``. ``(..., 0)`` when shorter than
+          ``min_duration``.
+    """
+    x, dtype = upcast(_select_channel("spectrogram", waveform, channel))
+    if _too_short(x, min_duration, sample_frequency):
+        return _empty(x, dtype)
+    power, energy, _ = _power_spectrum_and_energy(
+        "spectrogram", x, blackman_coeff=blackman_coeff, dither=dither,
+        energy_floor=energy_floor, frame_length=frame_length, frame_shift=frame_shift,
+        preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
+        remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+        sample_frequency=sample_frequency, snip_edges=snip_edges, window_type=window_type,
+    )  # fmt: skip
+    log_power = power[..., 1:].clamp_min(_EPS).log()
+    feature = torch.cat([energy.unsqueeze(-1), log_power], dim=-1)
+    return restore(_subtract_mean(feature, subtract_mean), dtype)
+
+
+def _fbank(
+    fn, x, *, blackman_coeff, dither, energy_floor, frame_length, frame_shift, high_freq,
+    htk_compat, low_freq, num_mel_bins, preemphasis_coefficient, raw_energy, remove_dc_offset,
+    round_to_power_of_two, sample_frequency, snip_edges, use_energy, use_log_fbank, use_power,
+    vtln_high, vtln_low, vtln_warp, window_type,
+):  # fmt: skip
+    """Mel energies ``(..., frame, num_mel_bins)`` and the log energy (``None`` unless ``use_energy``)."""
+    check_int("num_mel_bins", num_mel_bins, fn=fn, minimum=1)
+    spectrum, energy, padded = _power_spectrum_and_energy(
+        fn, x, blackman_coeff=blackman_coeff, dither=dither,
+        energy_floor=energy_floor, frame_length=frame_length, frame_shift=frame_shift,
+        preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
+        remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+        sample_frequency=sample_frequency, snip_edges=snip_edges, window_type=window_type,
+        use_power=use_power, need_energy=use_energy,
+    )  # fmt: skip
+    bank = _mel_matrix(
+        num_mel_bins, padded, float(sample_frequency), float(low_freq), float(high_freq), float(vtln_low),
+        float(vtln_high), float(vtln_warp), spectrum.dtype, spectrum.device,
+    )  # fmt: skip
+    mel = torch.matmul(spectrum, bank)
+    if use_log_fbank:
+        mel = mel.clamp_min(_EPS).log()
+    return mel, energy
+
+
+def fbank(
+    waveform: torch.Tensor,
+    blackman_coeff: float = 0.42,
+    channel: int = -1,
+    dither: float = 0.0,
+    energy_floor: float = 1.0,
+    frame_length: float = 25.0,
+    frame_shift: float = 10.0,
+    high_freq: float = 0.0,
+    htk_compat: bool = False,
+    low_freq: float = 20.0,
+    min_duration: float = 0.0,
+    num_mel_bins: int = 23,
+    preemphasis_coefficient: float = 0.97,
+    raw_energy: bool = True,
+    remove_dc_offset: bool = True,
+    round_to_power_of_two: bool = True,
+    sample_frequency: float = 16000.0,
+    snip_edges: bool = True,
+    subtract_mean: bool = False,
+    use_energy: bool = False,
+    use_log_fbank: bool = True,
+    use_power: bool = True,
+    vtln_high: float = -500.0,
+    vtln_low: float = 100.0,
+    vtln_warp: float = 1.0,
+    window_type: str = "povey",
+) -> torch.Tensor:
+    """Kaldi's ``compute-fbank-feats``: log mel filterbank energies.
+
+    Args:
+        waveform: audio ``(..., channel, time)`` or ``(time,)``, any float dtype.
+        high_freq: upper edge of the mel bins in Hz; ``<= 0`` counts back from Nyquist.
+        htk_compat: put the energy (``use_energy``) last instead of first.
+        low_freq: lower edge of the mel bins in Hz.
+        num_mel_bins: number of triangular mel bins.
+        use_energy: add the log frame energy as an extra coefficient.
+        use_log_fbank: return log energies (else linear).
+        use_power: filter the power spectrum (else the magnitude).
+        vtln_high, vtln_low: VTLN breakpoints in Hz (``vtln_high < 0`` counts back from Nyquist).
+        vtln_warp: VTLN warp factor (1.0 for none).
+        Other arguments: as in :func:`spectrogram`.
+
+    Returns:
+        Tensor: the features, in the input's dtype and device.
+
+    Shape:
+        - waveform: ``(..., channel, time)`` or ``(time,)``
+        - output: ``(..., frame, num_mel_bins + use_energy)``, ``frame`` as in :func:`spectrogram`.
+    """
+    x, dtype = upcast(_select_channel("fbank", waveform, channel))
+    if _too_short(x, min_duration, sample_frequency):
+        return _empty(x, dtype)
+    mel, energy = _fbank(
+        "fbank", x, blackman_coeff=blackman_coeff, dither=dither, energy_floor=energy_floor,
+        frame_length=frame_length, frame_shift=frame_shift, high_freq=high_freq, htk_compat=htk_compat,
+        low_freq=low_freq, num_mel_bins=num_mel_bins, preemphasis_coefficient=preemphasis_coefficient,
+        raw_energy=raw_energy, remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+        sample_frequency=sample_frequency, snip_edges=snip_edges, use_energy=use_energy,
+        use_log_fbank=use_log_fbank, use_power=use_power, vtln_high=vtln_high, vtln_low=vtln_low,
+        vtln_warp=vtln_warp, window_type=window_type,
+    )  # fmt: skip
+    if use_energy:
+        parts = [mel, energy.unsqueeze(-1)] if htk_compat else [energy.unsqueeze(-1), mel]
+        mel = torch.cat(parts, dim=-1)
+    return restore(_subtract_mean(mel, subtract_mean), dtype)
+
+
+def mfcc(
+    waveform: torch.Tensor,
+    blackman_coeff: float = 0.42,
+    cepstral_lifter: float = 22.0,
+    channel: int = -1,
+    dither: float = 0.0,
+    energy_floor: float = 1.0,
+    frame_length: float = 25.0,
+    frame_shift: float = 10.0,
+    high_freq: float = 0.0,
+    htk_compat: bool = False,
+    low_freq: float = 20.0,
+    num_ceps: int = 13,
+    min_duration: float = 0.0,
+    num_mel_bins: int = 23,
+    preemphasis_coefficient: float = 0.97,
+    raw_energy: bool = True,
+    remove_dc_offset: bool = True,
+    round_to_power_of_two: bool = True,
+    sample_frequency: float = 16000.0,
+    snip_edges: bool = True,
+    subtract_mean: bool = False,
+    use_energy: bool = False,
+    vtln_high: float = -500.0,
+    vtln_low: float = 100.0,
+    vtln_warp: float = 1.0,
+    window_type: str = "povey",
+) -> torch.Tensor:
+    """Kaldi's ``compute-mfcc-feats``: DCT of the log mel energies, liftered.
+
+    Args:
+        waveform: audio ``(..., channel, time)`` or ``(time,)``, any float dtype.
+        cepstral_lifter: lifter coefficient ``Q`` (coefficient ``i`` is scaled by
+            ``1 + Q / 2 * sin(pi * i / Q)``); 0 for none.
+        num_ceps: number of cepstra kept (at most ``num_mel_bins``).
+        use_energy: replace C0 by the log frame energy.
+        htk_compat: put C0 (or the energy) last, HTK-style (C0 then scaled by ``sqrt(2)``).
+        Other arguments: as in :func:`fbank`.
+
+    Returns:
+        Tensor: the features, in the input's dtype and device.
+
+    Shape:
+        - waveform: ``(..., channel, time)`` or ``(time,)``
+        - output: ``(..., frame, num_ceps)``, ``frame`` as in :func:`spectrogram`.
+    """
+    fn = "mfcc"
+    check_int("num_ceps", num_ceps, fn=fn, minimum=1)
+    check_int("num_mel_bins", num_mel_bins, fn=fn, minimum=1)
+    if num_ceps > num_mel_bins:
+        raise ValueError(f"{fn}: num_ceps must be <= num_mel_bins={num_mel_bins}, got {num_ceps}")
+    x, dtype = upcast(_select_channel(fn, waveform, channel))
+    if _too_short(x, min_duration, sample_frequency):
+        return _empty(x, dtype)
+    log_mel, energy = _fbank(
+        fn, x, blackman_coeff=blackman_coeff, dither=dither, energy_floor=energy_floor,
+        frame_length=frame_length, frame_shift=frame_shift, high_freq=high_freq, htk_compat=htk_compat,
+        low_freq=low_freq, num_mel_bins=num_mel_bins, preemphasis_coefficient=preemphasis_coefficient,
+        raw_energy=raw_energy, remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+        sample_frequency=sample_frequency, snip_edges=snip_edges, use_energy=use_energy,
+        use_log_fbank=True, use_power=True, vtln_high=vtln_high, vtln_low=vtln_low,
+        vtln_warp=vtln_warp, window_type=window_type,
+    )  # fmt: skip
+    dct = _cepstral_matrix(num_ceps, num_mel_bins, float(cepstral_lifter), log_mel.dtype, log_mel.device)
+    ceps = torch.matmul(log_mel, dct)
+    first = energy.unsqueeze(-1) if use_energy else ceps[..., :1]
+    if htk_compat:
+        # HTK keeps C0 (or the energy) last; C0 loses the DCT's 1/sqrt(2) normalisation.
+        feature = torch.cat([ceps[..., 1:], first if use_energy else first * math.sqrt(2.0)], dim=-1)
+    elif use_energy:
+        feature = torch.cat([first, ceps[..., 1:]], dim=-1)
+    else:
+        feature = ceps
+    return restore(_subtract_mean(feature, subtract_mean), dtype)

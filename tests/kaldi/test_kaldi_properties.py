@@ -1,0 +1,136 @@
+"""compliance.kaldi: harness properties (batch == loop, dtype/device, gradcheck, compile) and errors."""
+
+import functools
+
+import pytest
+import torch
+from _harness import check_all, check_batch_equals_loop, check_compile, check_gradcheck, check_low_precision
+from conftest import make_noise, tol
+
+from torchsound.compliance import kaldi
+
+FEATURES = {
+    "spectrogram": kaldi.spectrogram,
+    "fbank": functools.partial(kaldi.fbank, use_energy=True),
+    "mfcc": functools.partial(kaldi.mfcc, use_energy=True, htk_compat=True),
+}
+
+
+def _clips(batch=3, seconds=0.25):
+    return torch.stack([make_noise(1, seconds, 16000, seed=s) * 1000 for s in range(batch)])  # (batch, 1, time)
+
+
+@pytest.mark.parametrize("name", FEATURES)
+def test_harness(name, device):
+    fn = FEATURES[name]
+    x = _clips().to(device)
+    small = make_noise(1, 0.03, 1000, seed=5).double() * 10  # 30 samples at 1 kHz: 25-sample frames
+    gradfn = functools.partial(fn, sample_frequency=1000.0, frame_length=8.0, frame_shift=4.0)
+    check_all(fn, x, grad_input=None, batch_tol=tol("float32_db"), low_precision=False)
+    check_gradcheck(gradfn, small)
+    # bfloat16's 8-bit mantissa quantises the input itself; single spectrogram bins far below a
+    # frame's peak then move by more than the harness allows, the mel/cepstral sums do not.
+    check_low_precision(fn, x, dtypes=(torch.float16,) if name == "spectrogram" else (torch.float16, torch.bfloat16))
+
+
+@pytest.mark.parametrize("name", FEATURES)
+def test_compile(name):
+    check_compile(FEATURES[name], _clips(2), **tol("float32_db"))
+
+
+@pytest.mark.parametrize("snip_edges", [True, False])
+def test_batch_of_channels_and_nested_batches(snip_edges):
+    x = torch.randn(2, 3, 2, 4000) * 100  # (batch, batch, channel, time)
+    fn = functools.partial(kaldi.fbank, channel=1, snip_edges=snip_edges, num_mel_bins=40)
+    check_batch_equals_loop(fn, x, batch_dims=2, **tol("float32_db"))
+    out = fn(x)
+    assert out.shape == (2, 3, (4000 + 80) // 160 if not snip_edges else 1 + (4000 - 400) // 160, 40)
+    torch.testing.assert_close(out[1, 2], kaldi.fbank(x[1, 2, 1:2], snip_edges=snip_edges, num_mel_bins=40))
+
+
+def test_shapes_follow_torchaudio():
+    x = torch.randn(2, 16000) * 100  # (channel, time), as torchaudio takes it
+    assert kaldi.fbank(x).shape == (98, 23)
+    assert kaldi.fbank(x, use_energy=True).shape == (98, 24)
+    assert kaldi.mfcc(x).shape == (98, 13)
+    assert kaldi.spectrogram(x).shape == (98, 257)
+    assert kaldi.spectrogram(x, round_to_power_of_two=False).shape == (98, 201)
+    torch.testing.assert_close(kaldi.fbank(x, channel=1), kaldi.fbank(x[1]))  # 1-D input is one channel
+    torch.testing.assert_close(kaldi.fbank(x, channel=-1), kaldi.fbank(x[:1]))
+    empty = kaldi.fbank(x, min_duration=2.0)
+    assert empty.shape == (0,) and empty.dtype == x.dtype
+
+
+def test_float64_input_stays_float64_and_matches_float32():
+    x = make_noise(1, 0.3) * 3000
+    y64 = kaldi.mfcc(x.double())
+    assert y64.dtype == torch.float64
+    torch.testing.assert_close(y64.float(), kaldi.mfcc(x), **tol("kaldi"))
+
+
+def test_dither_is_random_and_small():
+    x = make_noise(1, 0.3) * 3000
+    torch.manual_seed(1)
+    a = kaldi.fbank(x, dither=1.0)
+    b = kaldi.fbank(x, dither=1.0)
+    assert not torch.equal(a, b)
+    torch.testing.assert_close(a, kaldi.fbank(x), rtol=0, atol=0.05)
+
+
+def test_cached_setup_is_reused():
+    x = make_noise(1, 0.2) * 1000
+    kaldi._mel_matrix.cache_clear()
+    kaldi.fbank(x, num_mel_bins=31)
+    kaldi.fbank(x * 2, num_mel_bins=31)
+    info = kaldi._mel_matrix.cache_info()
+    assert info.misses == 1 and info.hits == 1
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_unknown_window_type():
+    with pytest.raises(ValueError, match="window_type must be one of .*'hamming'.*got 'hann'"):
+        kaldi.fbank(torch.randn(1, 4000), window_type="hann")
+
+
+@pytest.mark.parametrize("fn", [kaldi.spectrogram, kaldi.fbank, kaldi.mfcc])
+def test_frame_longer_than_signal(fn):
+    with pytest.raises(ValueError, match=r"frame_length=25.0 ms is 400 samples .* longer than the waveform \(300 samples\)"):
+        fn(torch.randn(1, 300))
+
+
+@pytest.mark.parametrize("channel", [2, -2, 10])
+def test_bad_channel(channel):
+    with pytest.raises(ValueError, match=rf"channel must be -1 .* or in \[0, 1\] .* got {channel}"):
+        kaldi.fbank(torch.randn(2, 4000), channel=channel)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(frame_length=0.1), "need at least 2"),
+        (dict(frame_shift=0.01), "frame_shift=0.01 ms is less than one sample"),
+        (dict(preemphasis_coefficient=1.5), "preemphasis_coefficient must be in"),
+        (dict(sample_frequency=-1.0), "sample_frequency must be positive"),
+        (dict(round_to_power_of_two=False, frame_length=25.0625), "must be even"),
+        (dict(high_freq=9000.0), "high_freq must resolve"),
+        (dict(low_freq=8000.0), "low_freq must be in"),
+        (dict(vtln_warp=0.9, vtln_low=10.0), "VTLN needs"),
+        (dict(num_mel_bins=0), "num_mel_bins must be >= 1"),
+    ],
+)
+def test_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        kaldi.fbank(torch.randn(1, 4000), **kwargs)
+
+
+def test_bad_inputs():
+    with pytest.raises(TypeError, match="waveform must be a floating-point tensor"):
+        kaldi.fbank(torch.zeros(1, 4000, dtype=torch.int16))
+    with pytest.raises(ValueError, match="num_ceps must be <= num_mel_bins=23, got 24"):
+        kaldi.mfcc(torch.randn(1, 4000), num_ceps=24)
+    with pytest.raises(ValueError, match="0-d"):
+        kaldi.spectrogram(torch.tensor(1.0))
+    with pytest.raises(ValueError, match="vtln_low_cutoff must be above low_freq"):
+        kaldi.vtln_warp_freq(10.0, 7000.0, 20.0, 8000.0, 0.9, torch.ones(3))
