@@ -1,0 +1,271 @@
+"""Downloads against a local HTTP server: resume, retry, checksum before extraction, safe and atomic extraction."""
+
+import dataclasses
+import io
+import os
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from _dataset_fixtures import make_librispeech, make_tar, overrides, server, sha256, tar_of_folder  # noqa: F401
+
+from torchsound.datasets import LIBRISPEECH, _download, librispeech
+
+DEV_CLEAN = "http://www.openslr.org/resources/12/dev-clean.tar.gz"
+
+
+def _librispeech_archive(tmp_path) -> Path:
+    src = tmp_path / "src"
+    make_librispeech(src, "dev-clean")
+    return tar_of_folder(tmp_path / "dev-clean.tar.gz", src / "LibriSpeech", "LibriSpeech")
+
+
+def _use_checksum(monkeypatch, checksum):
+    """Point LIBRISPEECH's dev-clean entry at the fixture's checksum (the URL stays the official one)."""
+    corpus = librispeech.CORPUS
+    res = dataclasses.replace(corpus.subsets["dev-clean"][0], checksum=checksum)
+    subsets = dict(corpus.subsets, **{"dev-clean": (res,)})
+    monkeypatch.setattr(librispeech, "CORPUS", dataclasses.replace(corpus, subsets=subsets))
+
+
+def test_good_archive_downloads_once(tmp_path, server, overrides, monkeypatch):
+    archive = _librispeech_archive(tmp_path)
+    overrides.set_url_override(DEV_CLEAN, server.add("dev-clean.tar.gz", archive.read_bytes()))
+    _use_checksum(monkeypatch, sha256(archive))
+    root = tmp_path / "root"
+    ds = LIBRISPEECH(root, url="dev-clean", download=True)
+    assert len(ds) == 3 and ds[0][2].startswith("TEXT OF 103")
+    assert len(server.requests_for("dev-clean.tar.gz")) == 1
+    again = LIBRISPEECH(root, url="dev-clean", download=True)  # found on disk: no second download
+    assert len(again) == 3
+    assert len(server.requests_for("dev-clean.tar.gz")) == 1
+    assert not [p for p in os.listdir(root) if p.startswith(".") or p.endswith(".part")]
+
+
+def test_truncated_transfer_resumes_with_range(tmp_path, server, overrides):
+    payload = os.urandom(300_000)
+    url = server.add("blob.bin", payload)
+    server.truncate_once("blob.bin", 70_000)
+    dest = tmp_path / "blob.bin"
+    overrides.download_file(url, dest, checksum=_sha(payload), progress=False)
+    assert dest.read_bytes() == payload
+    ranges = server.requests_for("blob.bin")
+    assert ranges[0] is None and len(ranges) == 2
+    resumed_from = int(ranges[1].split("=")[1].rstrip("-"))
+    assert 0 < resumed_from <= 70_000
+
+
+def test_partial_file_from_an_earlier_run_is_resumed(tmp_path, server, overrides):
+    payload = os.urandom(50_000)
+    url = server.add("blob.bin", payload)
+    dest = tmp_path / "blob.bin"
+    Path(str(dest) + ".part").write_bytes(payload[:12_345])
+    overrides.download_file(url, dest, checksum=_sha(payload), progress=False)
+    assert dest.read_bytes() == payload
+    assert server.requests_for("blob.bin") == ["bytes=12345-"]
+
+
+def test_server_without_range_support_restarts(tmp_path, server, overrides):
+    payload = os.urandom(20_000)
+    url = server.add("blob.bin", payload)
+    server.httpd.ranges = False
+    dest = tmp_path / "blob.bin"
+    Path(str(dest) + ".part").write_bytes(b"garbage")
+    overrides.download_file(url, dest, checksum=_sha(payload), progress=False)
+    assert dest.read_bytes() == payload
+
+
+def test_transient_errors_are_retried(tmp_path, server, overrides):
+    payload = b"x" * 1000
+    url = server.add("blob.bin", payload)
+    server.fail_first("blob.bin", 2)
+    dest = tmp_path / "blob.bin"
+    overrides.download_file(url, dest, checksum=_sha(payload), progress=False)
+    assert dest.read_bytes() == payload and len(server.requests_for("blob.bin")) == 3
+
+
+def test_retries_give_up(tmp_path, server, overrides):
+    url = server.add("blob.bin", b"x")
+    server.fail_first("blob.bin", 10)
+    with pytest.raises(RuntimeError, match="after 3 attempt"):
+        overrides.download_file(url, tmp_path / "blob.bin", retries=2, progress=False)
+    assert not (tmp_path / "blob.bin").exists()
+
+
+def test_not_found_is_not_retried(tmp_path, server, overrides):
+    with pytest.raises(RuntimeError, match="404"):
+        overrides.download_file(f"{server.base}/missing", tmp_path / "m", progress=False)
+    assert len(server.requests_for("missing")) == 1
+
+
+def test_wrong_checksum_raises_and_extracts_nothing(tmp_path, server, overrides):
+    archive = _librispeech_archive(tmp_path)
+    overrides.set_url_override(DEV_CLEAN, server.add("dev-clean.tar.gz", archive.read_bytes()))
+    root = tmp_path / "root"
+    with pytest.raises(_download.ChecksumError, match="sha256 checksum mismatch"):
+        LIBRISPEECH(root, url="dev-clean", download=True)  # the official checksum cannot match the fixture
+    assert sorted(os.listdir(root)) == []  # no archive, no .part, nothing extracted
+
+
+def test_md5_checksums_are_recognised(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"abc")
+    _download.verify_checksum(path, "900150983cd24fb0d6963f7d28e17f72")  # md5("abc"), from RFC 1321
+    with pytest.raises(_download.ChecksumError, match="md5"):
+        _download.verify_checksum(path, "0" * 32)
+
+
+def test_mirror_environment_variable(tmp_path, server, overrides, monkeypatch):
+    server.add("dev-clean.tar.gz", b"mirrored")
+    monkeypatch.setenv(_download.MIRROR_ENV, server.base + "/")
+    assert _download.resolve_url(DEV_CLEAN) == f"{server.base}/dev-clean.tar.gz"
+    overrides.download_file(DEV_CLEAN, tmp_path / "a", progress=False)
+    assert (tmp_path / "a").read_bytes() == b"mirrored"
+
+
+def test_override_callable_and_errors(overrides):
+    overrides.set_url_override(lambda url: url.replace("http://a/", "http://b/") if url.startswith("http://a/") else None)
+    assert overrides.resolve_url("http://a/x") == "http://b/x"
+    assert overrides.resolve_url("http://c/x") == "http://c/x"
+    with pytest.raises(ValueError, match="new_url"):
+        overrides.set_url_override("http://a/x")
+    with pytest.raises(TypeError, match="url_or_mapping"):
+        overrides.set_url_override(42)
+
+
+def test_download_asset(tmp_path, server, overrides):
+    key = "tutorial-assets/x.wav"
+    overrides.set_url_override(f"{_download._ASSET_BASE}/{key}", server.add("x.wav", b"RIFF...."))
+    path = _download.download_asset(key, path=tmp_path / "x.wav", progress=False)
+    assert Path(path).read_bytes() == b"RIFF...."
+    assert _download.download_asset(key, path=tmp_path / "x.wav") == path  # reused, no second request
+    assert len(server.requests_for("x.wav")) == 1
+    from torchsound.utils import download_asset
+
+    assert download_asset is _download.download_asset
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+def _symlink_tar(path, name, target, extra=None):
+    with tarfile.open(path, "w") as tar:
+        info = tarfile.TarInfo(name)
+        info.type = tarfile.SYMTYPE
+        info.linkname = target
+        tar.addfile(info)
+        if extra:
+            data = b"owned"
+            info = tarfile.TarInfo(extra)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _listing(folder):
+    return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "build, match",
+    [
+        (lambda p: make_tar(p, {"ok.txt": b"fine", "../evil.txt": b"owned"}), r"contains '\.\.'"),
+        (lambda p: make_tar(p, {"a/../../evil.txt": b"owned"}), r"contains '\.\.'"),
+        (lambda p: make_tar(p, {"/tmp/evil-abs.txt": b"owned"}), "absolute path"),
+        (lambda p: _symlink_tar(p, "link", "../outside"), "points outside"),
+        (lambda p: _symlink_tar(p, "a/b/link", "../../../outside"), "points outside"),
+        (lambda p: _symlink_tar(p, "etc", "/etc", extra="etc/evil"), "absolute path"),
+        (lambda p: _symlink_tar(p, "up", "..", extra="up/evil.txt"), "points outside"),
+    ],
+    ids=["dotdot", "nested-dotdot", "absolute", "symlink-out", "deep-symlink-out", "symlink-abs", "symlink-dir-escape"],
+)
+def test_malicious_tar_is_refused(tmp_path, build, match):
+    archive = build(tmp_path / "evil.tar")
+    target = tmp_path / "sandbox" / "target"
+    target.mkdir(parents=True)
+    before = _listing(tmp_path)
+    with pytest.raises(_download.UnsafeArchiveError, match=match):
+        _download.extract_archive(archive, target)
+    assert _listing(tmp_path) == before  # nothing written anywhere (the temp folder is gone too)
+    assert not Path("/tmp/evil-abs.txt").exists()
+
+
+def test_malicious_zip_is_refused(tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ok.txt", b"fine")
+        zf.writestr("../evil.txt", b"owned")
+    target = tmp_path / "target"
+    with pytest.raises(_download.UnsafeArchiveError, match=r"contains '\.\.'"):
+        _download.extract_archive(archive, target)
+    assert _listing(tmp_path) == ["evil.zip", "target"]
+
+
+def test_zip_symlink_out_is_refused(tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("link")
+        info.external_attr = (0o120777 << 16)
+        zf.writestr(info, "../../outside")
+    with pytest.raises(_download.UnsafeArchiveError, match="points outside"):
+        _download.extract_archive(archive, tmp_path / "t")
+
+
+def test_inside_links_and_all_formats_extract(tmp_path):
+    files = {"corpus/a.txt": b"A", "corpus/sub/b.txt": b"B"}
+    for mode, ext in [("w", "tar"), ("w:gz", "tar.gz"), ("w:bz2", "tar.bz2")]:
+        archive = make_tar(tmp_path / f"x.{ext}", files, mode)
+        out = tmp_path / f"out-{ext}"
+        _download.extract_archive(archive, out)
+        assert (out / "corpus" / "sub" / "b.txt").read_bytes() == b"B"
+    with tarfile.open(tmp_path / "link.tar", "w") as tar:
+        info = tarfile.TarInfo("corpus/sub/link")
+        info.type = tarfile.SYMTYPE
+        info.linkname = "../a.txt"
+        tar.addfile(info)
+    _download.extract_archive(tmp_path / "link.tar", tmp_path / "out-tar")
+    assert (tmp_path / "out-tar" / "corpus" / "sub" / "link").read_bytes() == b"A"
+    with zipfile.ZipFile(tmp_path / "x.zip", "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    _download.extract_archive(tmp_path / "x.zip", tmp_path / "out-zip")
+    assert (tmp_path / "out-zip" / "corpus" / "a.txt").read_bytes() == b"A"
+
+
+def test_extraction_merges_into_existing_corpus_folder(tmp_path):
+    make_tar(tmp_path / "one.tar.gz", {"LibriSpeech/dev-clean/x.txt": b"1", "LibriSpeech/README": b"r"})
+    make_tar(tmp_path / "two.tar.gz", {"LibriSpeech/test-clean/y.txt": b"2", "LibriSpeech/README": b"r"})
+    _download.extract_archive(tmp_path / "one.tar.gz")
+    _download.extract_archive(tmp_path / "two.tar.gz")
+    assert (tmp_path / "LibriSpeech" / "dev-clean" / "x.txt").exists()
+    assert (tmp_path / "LibriSpeech" / "test-clean" / "y.txt").exists()
+
+
+def test_interrupted_extraction_leaves_no_corpus(tmp_path, server, overrides, monkeypatch):
+    archive = _librispeech_archive(tmp_path)
+    broken = archive.read_bytes()[:-200]  # a damaged archive, whose (published) checksum matches
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(broken)
+    overrides.set_url_override(DEV_CLEAN, server.add("dev-clean.tar.gz", broken))
+    _use_checksum(monkeypatch, sha256(cut))
+    root = tmp_path / "root"
+    with pytest.raises(Exception):
+        LIBRISPEECH(root, url="dev-clean", download=True)
+    assert not (root / "LibriSpeech").exists()
+    assert not [p for p in os.listdir(root) if p.startswith(".extracting")]
+
+
+def test_existing_archive_is_verified_before_extraction(tmp_path, monkeypatch):
+    root = tmp_path / "root"
+    root.mkdir()
+    make_tar(root / "dev-clean.tar.gz", {"LibriSpeech/dev-clean/x.txt": b"tampered"})
+    with pytest.raises(_download.ChecksumError):
+        LIBRISPEECH(root, url="dev-clean", download=True)
+    assert not (root / "LibriSpeech").exists()
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
