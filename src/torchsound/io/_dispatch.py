@@ -1,0 +1,319 @@
+"""``load``, ``save`` and ``info`` with torchaudio 2.8's signatures, dispatched to a backend.
+
+Backends: ``"wav"`` (native, numpy memory map), ``"soundfile"`` (libsndfile: FLAC, OGG/Vorbis,
+Opus, MP3, AIFF, ...) and ``"ffmpeg"`` (PyAV, the optional extra ``torchsound[ffmpeg]``: AAC/M4A,
+WMA, ALAC, audio in video containers). Without a ``backend`` argument the format decides: the
+file's first bytes first, then ``format``, then the file extension.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from typing import BinaryIO, List, Optional, Tuple, Union
+
+import torch
+
+from .._internal.checks import check_int
+from ._source import AudioFileError, Source, atomic_output, sniff_format
+
+_BACKENDS = ("wav", "soundfile", "ffmpeg")
+_default_backend: Optional[str] = None
+
+
+@dataclass
+class AudioMetaData:
+    """What :func:`info` reports about an audio file.
+
+    Args:
+        sample_rate: frames per second.
+        num_frames: frames in the file (for MP3, after removing encoder delay and padding).
+        num_channels: channels per frame.
+        bits_per_sample: bits of one stored sample; 0 for lossy codecs (MP3, Vorbis, Opus).
+        encoding: one of ``"PCM_S"``, ``"PCM_U"``, ``"PCM_F"``, ``"FLAC"``, ``"ULAW"``, ``"ALAW"``,
+            ``"MP3"``, ``"VORBIS"``, ``"OPUS"``, ``"AMR_NB"``, ``"AMR_WB"``, ``"GSM"``, ``"HTK"``,
+            ``"UNKNOWN"`` (or the codec's upper-case name for what FFmpeg decodes, e.g. ``"AAC"``).
+    """
+
+    sample_rate: int
+    num_frames: int
+    num_channels: int
+    bits_per_sample: int
+    encoding: str
+
+
+def list_audio_backends() -> List[str]:
+    """Backends usable here: ``"wav"`` and ``"soundfile"`` always, ``"ffmpeg"`` when PyAV is installed."""
+    backends = ["wav", "soundfile"]
+    if importlib.util.find_spec("av") is not None:
+        backends.append("ffmpeg")
+    return backends
+
+
+def get_audio_backend() -> Optional[str]:
+    """The backend set with :func:`set_audio_backend`, or ``None`` (choose by format; the default)."""
+    return _default_backend
+
+
+def set_audio_backend(backend: Optional[str]):
+    """Make ``backend`` the default of ``load``/``info``/``save``; ``None`` restores choice by format."""
+    global _default_backend
+    if backend is not None:
+        _check_backend(backend)
+    _default_backend = backend
+
+
+def _check_backend(backend: Optional[str]) -> Optional[str]:
+    if backend is None:
+        return _default_backend
+    if backend == "sox":
+        raise ValueError("backend 'sox' is not available: torchsound has no libsox; use 'soundfile', 'wav' or 'ffmpeg'")
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, _BACKENDS))} or None; got {backend!r}")
+    if backend == "ffmpeg":
+        from .._internal.optional import require
+
+        require("av", "the 'ffmpeg' backend")
+    return backend
+
+
+def _extension(uri) -> Optional[str]:
+    if isinstance(uri, (str, os.PathLike)):
+        ext = os.path.splitext(os.fspath(uri))[1]
+        return ext[1:].lower() or None
+    return None
+
+
+def _input_format(src: Source, format: Optional[str]) -> Optional[str]:
+    """The format of an input: its first bytes decide, then ``format``, then the extension."""
+    sniffed = sniff_format(src.head(16))
+    if sniffed is not None:
+        if sniffed == "ogg" and format in ("opus", "vorbis"):
+            return format
+        return sniffed
+    if format is not None:
+        return format.lower()
+    return _extension(src.uri)
+
+
+def _pick_reader(src: Source, format: Optional[str], backend: Optional[str]):
+    fmt = _input_format(src, format)
+    backend = _check_backend(backend)
+    if backend == "wav" and fmt != "wav":
+        raise src.error(f"backend 'wav' reads only WAV files; this one looks like {fmt or 'an unknown format'}")
+    if backend is None:
+        if fmt == "wav":
+            backend = "wav"
+        elif fmt in _FFMPEG_ONLY and importlib.util.find_spec("av") is not None:
+            backend = "ffmpeg"
+        else:
+            backend = "soundfile"
+    return backend, fmt
+
+
+# Containers and codecs libsndfile does not read; they go straight to PyAV when it is installed.
+_FFMPEG_ONLY = {"mp4", "m4a", "aac", "wma", "asf", "mkv", "webm", "mka", "mov", "avi", "amr", "ac3", "3gp", "alac"}
+
+
+def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *args):
+    """Run ``action`` ("load"/"info") on ``backend``; fall back from native WAV and libsndfile when they can't."""
+    from . import _soundfile, _wav
+
+    if backend == "wav":
+        try:
+            header = _wav.read_header(src)
+        except _wav.Unsupported:
+            backend = "soundfile"
+        else:
+            if action == "info":
+                return AudioMetaData(header.sample_rate, header.num_frames, header.num_channels,
+                                     header.bits_per_sample, header.encoding)
+            frame_offset, num_frames, normalize, channels_first = args[:4]
+            raw = _wav.read_frames(src, header, frame_offset, num_frames)
+            return _wav.to_tensor(raw, header, normalize, channels_first), header.sample_rate
+    if backend == "soundfile":
+        try:
+            if action == "info":
+                return _soundfile.info(src, fmt)
+            return _soundfile.load(src, *args, fmt)
+        except AudioFileError:
+            if importlib.util.find_spec("av") is None or fmt in ("wav", "flac", "mp3", "ogg", "aiff"):
+                raise
+            backend = "ffmpeg"  # libsndfile does not know it: let FFmpeg try
+            src.rewind()
+    from . import _ffmpeg
+
+    if action == "info":
+        return _ffmpeg.info(src, fmt)
+    return _ffmpeg.load(src, *args, fmt)
+
+
+def info(uri: Union[BinaryIO, str, os.PathLike], format: Optional[str] = None, buffer_size: int = 4096,
+         backend: Optional[str] = None) -> AudioMetaData:
+    """Metadata of an audio file, from its header only.
+
+    Args:
+        uri: path, ``pathlib.Path``, file-like object opened in binary mode, or bytes buffer.
+        format: format hint (e.g. ``"wav"``, ``"mp3"``) for sources without a telling extension;
+            the file's own signature wins where it has one.
+        buffer_size: accepted for compatibility; reads are sized by the backend.
+        backend: ``"wav"``, ``"soundfile"``, ``"ffmpeg"`` or ``None`` (choose by format).
+
+    Returns:
+        AudioMetaData: ``num_frames`` is exact, also for MP3 (encoder delay and padding removed).
+
+    Raises:
+        FileNotFoundError: the path does not exist.
+        AudioFileError (a RuntimeError): empty, truncated, corrupt or unknown file; the message names it.
+    """
+    src = Source(uri)
+    backend, fmt = _pick_reader(src, format, backend)
+    return _run_reader("info", src, fmt, backend)
+
+
+def load(uri: Union[BinaryIO, str, os.PathLike], frame_offset: int = 0, num_frames: int = -1, normalize: bool = True,
+         channels_first: bool = True, format: Optional[str] = None, buffer_size: int = 4096,
+         backend: Optional[str] = None) -> Tuple[torch.Tensor, int]:
+    """Load audio into a tensor.
+
+    Args:
+        uri: path, ``pathlib.Path``, file-like object opened in binary mode, or bytes buffer.
+        frame_offset: frames to skip at the start. Only the frames asked for are read from WAV files.
+        num_frames: frames to read; ``-1`` reads to the end. Fewer come back at the end of the file.
+        normalize: ``True`` returns float32 in [-1, 1]. ``False`` returns integer PCM WAV in its own
+            dtype: u8 -> uint8, s16 -> int16, s24 -> int32 (left-aligned, ``value << 8``, as
+            torchaudio's FFmpeg backend returns it), s32 -> int32, mu-law/A-law -> int16 (decoded);
+            float WAV keeps float32/float64. Other formats return float32 either way.
+        channels_first: ``(channel, time)`` when True, ``(time, channel)`` otherwise.
+        format: format hint for sources without a telling extension (the file's signature wins).
+        buffer_size: accepted for compatibility.
+        backend: ``"wav"``, ``"soundfile"``, ``"ffmpeg"`` or ``None`` (choose by format).
+
+    Returns:
+        (waveform, sample_rate). As with torchaudio's FFmpeg backend, a multichannel waveform with
+        ``channels_first=True`` may be a transposed view of a ``(time, channel)`` buffer (call
+        ``.contiguous()`` if you need contiguous memory).
+
+    Shape:
+        waveform: ``(channel, time)`` if ``channels_first`` else ``(time, channel)``, where
+        ``time = min(num_frames, total_frames - frame_offset)`` (or the rest of the file for -1).
+
+    Raises:
+        FileNotFoundError: the path does not exist.
+        AudioFileError (a RuntimeError): empty, truncated, corrupt or unknown file; the message names it.
+    """
+    check_int("frame_offset", frame_offset, fn="load", minimum=0)
+    check_int("num_frames", num_frames, fn="load", minimum=-1)
+    src = Source(uri)
+    backend, fmt = _pick_reader(src, format, backend)
+    return _run_reader("load", src, fmt, backend, frame_offset, num_frames, normalize, channels_first)
+
+
+def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate: int, channels_first: bool = True,
+         format: Optional[str] = None, encoding: Optional[str] = None, bits_per_sample: Optional[int] = None,
+         buffer_size: int = 4096, backend: Optional[str] = None, compression=None) -> None:
+    """Save a waveform to an audio file, atomically (temporary file, then rename).
+
+    Args:
+        uri: destination path, or a writable binary file-like object (then ``format`` is required).
+        src: float waveform in [-1, 1] (values beyond are clipped for integer encodings), or integer
+            PCM (uint8, int16, int32: full scale of its dtype, written as-is when the widths match,
+            converted by bit shifts otherwise; never rescaled or clipped).
+        sample_rate: frames per second.
+        channels_first: whether ``src`` is ``(channel, time)`` or ``(time, channel)``.
+        format: ``"wav"``, ``"flac"``, ``"ogg"``/``"vorbis"``, ``"opus"``, ``"mp3"``, ``"aiff"``, ...
+            (default: the extension of ``uri``); with the ffmpeg backend any container FFmpeg writes.
+        encoding: ``"PCM_S"``, ``"PCM_U"``, ``"PCM_F"``, ``"ULAW"`` or ``"ALAW"`` for WAV.
+        bits_per_sample: 8/16/24/32 (PCM), 32/64 (float) for WAV; 8/16/24 for FLAC. Default for WAV
+            and FLAC: the width of an integer tensor, 16 for a float tensor (as torchaudio 2.8's
+            default FFmpeg backend writes).
+        buffer_size: accepted for compatibility.
+        backend: ``"wav"``, ``"soundfile"``, ``"ffmpeg"`` or ``None`` (choose by format).
+        compression: sox's meaning: FLAC level 0..8; MP3 bit rate in kbit/s; Vorbis quality -1..10;
+            Opus level in [0, 1]; or a :class:`~torchsound.io.CodecConfig`.
+
+    Shape:
+        src: ``(channel, time)`` if ``channels_first`` else ``(time, channel)``; a 1D tensor is mono.
+    """
+    if not isinstance(src, torch.Tensor):
+        raise TypeError(f"save: src must be a torch.Tensor, got {type(src).__name__}")
+    if src.dim() == 1:
+        src = src.unsqueeze(0 if channels_first else 1)
+    if src.dim() != 2:
+        raise ValueError(f"save: src must be 2D (channel, time) or (time, channel), got shape {tuple(src.shape)}")
+    if src.is_complex() or src.dtype == torch.bool:
+        raise TypeError(f"save: src must be a real float or integer tensor, got {src.dtype}")
+    check_int("sample_rate", int(sample_rate) if isinstance(sample_rate, float) and sample_rate.is_integer() else sample_rate,
+              fn="save", minimum=1)
+    sample_rate = int(sample_rate)
+    frames = (src.T if channels_first else src).detach().cpu()
+    if frames.shape[1] == 0:
+        raise ValueError("save: src has no channels")
+    fmt = (format or _extension(uri) or "").lower()
+    if not fmt:
+        what = "a file object" if hasattr(uri, "write") else f"{uri!r} (no extension)"
+        raise ValueError(f"save: format is required when saving to {what}")
+    if encoding is not None:
+        encoding = encoding.upper()
+    backend = _check_backend(backend)
+    from . import _soundfile
+
+    if backend is None:
+        backend = "wav" if fmt in ("wav", "amb") else "soundfile" if _soundfile.can_write(fmt) else "ffmpeg"
+        if backend == "ffmpeg":
+            _check_backend("ffmpeg")
+    if backend == "wav" and fmt not in ("wav", "amb"):
+        raise ValueError(f"save: backend 'wav' writes only WAV files, got format {fmt!r}")
+    if backend == "soundfile" and not _soundfile.can_write(fmt):
+        raise ValueError(f"save: libsndfile does not write format {fmt!r}")
+
+    if backend == "wav":
+        from . import _wav
+
+        kind, bits = _wav_encoding(frames.dtype, encoding, bits_per_sample)
+        if compression is not None:
+            raise ValueError("save: compression does not apply to WAV")
+        with atomic_output(uri) as f:
+            _wav.write(f, frames, sample_rate, kind, bits)
+    elif backend == "soundfile":
+        with atomic_output(uri) as f:
+            _soundfile.save(f, frames, sample_rate, fmt, encoding, bits_per_sample, compression)
+    else:
+        from . import _ffmpeg
+
+        with atomic_output(uri) as f:
+            _ffmpeg.save(f, frames, sample_rate, fmt, encoding, bits_per_sample, compression)
+
+
+def _wav_encoding(dtype: torch.dtype, encoding: Optional[str], bits: Optional[int]) -> Tuple[str, int]:
+    """(kind, bits) for a WAV file, following torchaudio 2.8's rules for ``encoding``/``bits_per_sample``."""
+    if bits is not None and bits not in (8, 16, 24, 32, 64):
+        raise ValueError(f"save: bits_per_sample for WAV must be 8, 16, 24, 32 or 64, got {bits}")
+    if encoding is None:
+        if bits is None:
+            bits = {torch.uint8: 8, torch.int16: 16, torch.int32: 32}.get(dtype, 16)
+        if bits == 64:
+            return "float", 64
+        return "pcm", bits
+    if encoding == "PCM_S":
+        bits = bits or (32 if dtype == torch.int32 else 16)
+        if bits == 8:
+            raise ValueError("save: WAV signed PCM has no 8-bit form; use encoding='PCM_U' for 8 bits")
+        if bits == 64:
+            raise ValueError("save: WAV signed PCM supports 16, 24 and 32 bits, got 64")
+        return "pcm", bits
+    if encoding == "PCM_U":
+        if bits not in (None, 8):
+            raise ValueError(f"save: WAV unsigned PCM is 8-bit only, got bits_per_sample={bits}")
+        return "pcm", 8
+    if encoding == "PCM_F":
+        bits = bits or (64 if dtype == torch.float64 else 32)
+        if bits not in (32, 64):
+            raise ValueError(f"save: WAV float PCM is 32- or 64-bit, got bits_per_sample={bits}")
+        return "float", bits
+    if encoding in ("ULAW", "ALAW"):
+        if bits not in (None, 8):
+            raise ValueError(f"save: WAV {encoding} is 8-bit only, got bits_per_sample={bits}")
+        return encoding.lower(), 8
+    raise ValueError(f"save: encoding must be one of 'PCM_S', 'PCM_U', 'PCM_F', 'ULAW', 'ALAW' for WAV; got {encoding!r}")

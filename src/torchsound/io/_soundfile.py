@@ -1,0 +1,191 @@
+"""libsndfile backend (through ``soundfile``): FLAC, OGG/Vorbis, Opus, MP3, AIFF and the rest it reads.
+
+libsndfile's MP3 decoder (mpg123) honours the LAME/Xing tag, so encoder delay and padding are
+removed and ``info(f).num_frames`` equals the decoded length.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import numpy as np
+import soundfile
+import torch
+
+from ._source import Source
+from ._wav import pcm_integers
+
+# libsndfile subtype -> (torchaudio encoding, bits_per_sample) for PCM-like subtypes.
+_PCM_SUBTYPES = {
+    "PCM_S8": ("PCM_S", 8), "PCM_U8": ("PCM_U", 8), "PCM_16": ("PCM_S", 16), "PCM_24": ("PCM_S", 24),
+    "PCM_32": ("PCM_S", 32), "FLOAT": ("PCM_F", 32), "DOUBLE": ("PCM_F", 64), "ULAW": ("ULAW", 8), "ALAW": ("ALAW", 8),
+}
+_CODEC_SUBTYPES = {"VORBIS": "VORBIS", "OPUS": "OPUS", "MPEG_LAYER_III": "MP3", "MPEG_LAYER_I": "MP3",
+                   "MPEG_LAYER_II": "MP3", "GSM610": "GSM"}
+# torchaudio format names that libsndfile calls differently: format -> (libsndfile format, subtype or None)
+_FORMATS = {"wav": ("WAV", None), "flac": ("FLAC", None), "ogg": ("OGG", "VORBIS"), "vorbis": ("OGG", "VORBIS"),
+            "opus": ("OGG", "OPUS"), "mp3": ("MP3", "MPEG_LAYER_III"), "aiff": ("AIFF", None), "aif": ("AIFF", None),
+            "aifc": ("AIFF", None), "au": ("AU", None), "snd": ("AU", None), "caf": ("CAF", None), "w64": ("W64", None),
+            "rf64": ("RF64", None), "htk": ("HTK", None), "sph": ("NIST", None), "nist": ("NIST", None),
+            "voc": ("VOC", None), "ircam": ("IRCAM", None), "sf": ("IRCAM", None), "mat": ("MAT5", None),
+            "avr": ("AVR", None), "pvf": ("PVF", None), "xi": ("XI", None), "sd2": ("SD2", None), "wve": ("WVE", None),
+            "paf": ("PAF", None), "svx": ("SVX", None), "mpc": ("MPC2K", None)}
+
+
+def can_write(format: str) -> bool:
+    return format in _FORMATS
+
+
+def _open(src: Source, format: Optional[str]):
+    try:
+        return soundfile.SoundFile(src.for_library(), "r")
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as err:
+        reason = getattr(err, "error_string", None) or str(err)
+        raise src.error(f"cannot decode as audio ({reason})") from None
+
+
+def _describe(f) -> Tuple[str, int]:
+    if f.subtype in _PCM_SUBTYPES:
+        encoding, bits = _PCM_SUBTYPES[f.subtype]
+        if f.format == "FLAC":
+            encoding = "FLAC"
+        return encoding, bits
+    return _CODEC_SUBTYPES.get(f.subtype, "UNKNOWN"), 0
+
+
+def info(src: Source, format: Optional[str]):
+    from ._dispatch import AudioMetaData
+
+    with _open(src, format) as f:
+        encoding, bits = _describe(f)
+        return AudioMetaData(f.samplerate, f.frames, f.channels, bits, encoding)
+
+
+def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, channels_first: bool,
+         format: Optional[str]) -> Tuple[torch.Tensor, int]:
+    with _open(src, format) as f:
+        dtype = "float32"
+        if not normalize and f.format in ("WAV", "WAVEX", "RF64", "W64"):
+            dtype = {"PCM_16": "int16", "PCM_24": "int32", "PCM_32": "int32", "DOUBLE": "float64"}.get(f.subtype, dtype)
+        frames = f.frames
+        start = min(frame_offset, frames) if frames >= 0 else frame_offset
+        try:
+            if start:
+                f.seek(start)
+            data = f.read(frames=num_frames, dtype=dtype, always_2d=True)
+        except (soundfile.LibsndfileError, RuntimeError) as err:
+            raise src.error(f"cannot decode audio data ({err})") from None
+        tensor = torch.from_numpy(data)
+        return (tensor.T if channels_first else tensor), f.samplerate
+
+
+def save(dst_file, src: torch.Tensor, sample_rate: int, format: str, encoding: Optional[str],
+         bits_per_sample: Optional[int], compression) -> None:
+    """Write a (time, channel) tensor to the open binary file ``dst_file`` in ``format``."""
+    sf_format, subtype = _FORMATS[format]
+    kwargs = {}
+    if subtype is None:  # a PCM container: pick the subtype from encoding/bits/dtype
+        subtype, bits = _pcm_subtype(format, src.dtype, encoding, bits_per_sample)
+        data = _pcm_data(src, bits, subtype)
+    else:
+        if encoding is not None and encoding.upper() not in (subtype, "MP3" if subtype == "MPEG_LAYER_III" else subtype):
+            raise ValueError(f"save: encoding {encoding!r} is not available for format {format!r}")
+        if bits_per_sample not in (None, 0):
+            raise ValueError(f"save: bits_per_sample does not apply to lossy format {format!r}, got {bits_per_sample}")
+        data = _float_data(src)
+        kwargs.update(_compression_kwargs(format, compression))
+    if format == "flac":
+        kwargs.update(_compression_kwargs(format, compression))
+    try:
+        with soundfile.SoundFile(dst_file, "w", sample_rate, src.shape[1], subtype, format=sf_format, **kwargs) as f:
+            f.write(data)
+    except (soundfile.LibsndfileError, RuntimeError) as err:
+        raise ValueError(f"save: libsndfile cannot write {format} ({subtype}, {sample_rate} Hz, "
+                         f"{src.shape[1]} channels): {err}") from None
+
+
+def _pcm_subtype(format: str, dtype: torch.dtype, encoding: Optional[str], bits: Optional[int]) -> Tuple[str, int]:
+    if format == "flac":
+        if encoding not in (None, "FLAC", "PCM_S"):
+            raise ValueError(f"save: FLAC stores signed integer PCM; encoding {encoding!r} is not available")
+        if bits is None:
+            bits = 24 if dtype == torch.int32 else 16
+        if bits not in (8, 16, 24):
+            raise ValueError(f"save: FLAC bits_per_sample must be 8, 16 or 24, got {bits}")
+        return {8: "PCM_S8", 16: "PCM_16", 24: "PCM_24"}[bits], bits
+    if encoding == "PCM_F" or (encoding is None and bits is None and dtype.is_floating_point and format != "aiff"):
+        bits = bits or 32
+        return {32: "FLOAT", 64: "DOUBLE"}[bits], bits
+    if encoding in ("ULAW", "ALAW"):
+        return encoding, 16
+    if bits is None:
+        bits = {torch.uint8: 8, torch.int16: 16, torch.int32: 32}.get(dtype, 16)
+    subtype = {8: "PCM_U8" if encoding == "PCM_U" else "PCM_S8", 16: "PCM_16", 24: "PCM_24", 32: "PCM_32"}.get(bits)
+    if subtype is None:
+        raise ValueError(f"save: bits_per_sample must be 8, 16, 24 or 32 for {format}, got {bits}")
+    return subtype, bits
+
+
+def _pcm_data(src: torch.Tensor, bits: int, subtype: str) -> np.ndarray:
+    """Integers left-aligned in int16/int32, which libsndfile narrows to ``bits`` exactly (no rescaling)."""
+    if subtype in ("FLOAT", "DOUBLE"):
+        return src.to(torch.float32 if subtype == "FLOAT" else torch.float64).numpy()
+    if subtype in ("ULAW", "ALAW"):
+        return pcm_integers(src, 16).numpy()
+    ints = pcm_integers(src, bits)
+    if bits <= 16:
+        return (ints.to(torch.int16) << (16 - bits)).numpy()
+    return (ints.to(torch.int32) << (32 - bits)).numpy()
+
+
+def _float_data(src: torch.Tensor) -> np.ndarray:
+    if src.is_floating_point():
+        return src.to(torch.float32).numpy()
+    return (pcm_integers(src, 32).to(torch.float64) / 2**31).to(torch.float32).numpy()
+
+
+def _compression_kwargs(format: str, compression) -> dict:
+    """torchaudio/sox ``compression`` -> libsndfile's compression level in [0, 1] (0 = best quality).
+
+    - FLAC: compression level 0..8 (sox's scale; default 5 in libsndfile's terms).
+    - MP3: bit rate in kbit/s (sox's scale), constant bit rate; e.g. 128 or 320.
+    - OGG/Vorbis: quality -1..10 (sox's scale; 10 is best).
+    - Opus: a libsndfile compression level in [0, 1].
+    A :class:`~torchsound.io.CodecConfig` gives ``compression_level`` / ``bit_rate`` in FFmpeg's terms.
+    """
+    if compression is None:
+        return {}
+    bit_rate = level = None
+    if hasattr(compression, "bit_rate"):  # CodecConfig
+        bit_rate = compression.bit_rate / 1000 if compression.bit_rate > 0 else None
+        level = compression.compression_level if compression.compression_level >= 0 else None
+        if bit_rate is None and level is None:
+            return {}
+    elif isinstance(compression, bool) or not isinstance(compression, (int, float)):
+        raise TypeError(f"save: compression must be a number or CodecConfig, got {type(compression).__name__}")
+    elif format == "mp3":
+        bit_rate = float(compression)
+    else:
+        level = float(compression)
+    if format == "flac":
+        if bit_rate is not None and level is None:
+            raise ValueError("save: FLAC is lossless; give a compression level 0..8, not a bit rate")
+        if not 0 <= level <= 8:
+            raise ValueError(f"save: FLAC compression must be in [0, 8], got {level}")
+        return {"compression_level": level / 8}
+    if format == "mp3":
+        if bit_rate is None:
+            raise ValueError("save: MP3 compression is a bit rate in kbit/s (e.g. 128)")
+        if not 32 <= bit_rate <= 320:
+            raise ValueError(f"save: MP3 bit rate must be in [32, 320] kbit/s, got {bit_rate}")
+        # libsndfile maps level c to 320 - 288 c kbit/s, snapped to the nearest MPEG bit rate.
+        return {"compression_level": min((320 - bit_rate) / 288, 0.99), "bitrate_mode": "CONSTANT"}
+    if format in ("ogg", "vorbis"):
+        if level is None or not -1 <= level <= 10:
+            raise ValueError(f"save: Vorbis compression is a quality in [-1, 10], got {compression!r}")
+        return {"compression_level": (10 - level) / 11}
+    if format == "opus":
+        if level is None or not 0 <= level <= 1:
+            raise ValueError(f"save: Opus compression is a level in [0, 1], got {compression!r}")
+        return {"compression_level": level}
+    raise ValueError(f"save: compression is not supported for format {format!r}")
