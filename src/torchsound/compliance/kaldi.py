@@ -403,6 +403,23 @@ def _empty(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return torch.empty(*x.shape[:-1], 0, device=x.device, dtype=dtype)
 
 
+# Rows of work per block: about 16 s of audio at 16 kHz, whose frames (~1 MB of samples) stay in
+# cache and in the allocator's reusable memory; one huge batch-wide buffer per step would be
+# slower than a loop (page faults on every fresh allocation, cache misses on every pass).
+_BLOCK_SAMPLES = 1 << 18
+
+
+def _map_rows(compute, x: torch.Tensor) -> torch.Tensor:
+    """Apply ``compute`` (``(rows, time) -> (rows, frame, bin)``) to ``x`` ``(..., time)`` block by block."""
+    flat = x.reshape(-1, x.shape[-1])
+    rows = max(1, _BLOCK_SAMPLES // max(1, x.shape[-1]))
+    if flat.shape[0] <= rows:
+        out = compute(flat)
+    else:
+        out = torch.cat([compute(block) for block in flat.split(rows)], dim=0)
+    return out.reshape(*x.shape[:-1], *out.shape[1:])
+
+
 def _subtract_mean(feature: torch.Tensor, subtract_mean: bool) -> torch.Tensor:
     return feature - feature.mean(dim=-2, keepdim=True) if subtract_mean else feature
 
@@ -465,15 +482,19 @@ def spectrogram(
     x, dtype = upcast(_select_channel("spectrogram", waveform, channel))
     if _too_short(x, min_duration, sample_frequency):
         return _empty(x, dtype)
-    power, energy, _ = _power_spectrum_and_energy(
-        "spectrogram", x, blackman_coeff=blackman_coeff, dither=dither,
-        energy_floor=energy_floor, frame_length=frame_length, frame_shift=frame_shift,
-        preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
-        remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
-        sample_frequency=sample_frequency, snip_edges=snip_edges, window_type=window_type,
-    )  # fmt: skip
-    log_power = power[..., 1:].clamp_min(_EPS).log()
-    feature = torch.cat([energy.unsqueeze(-1), log_power], dim=-1)
+
+    def compute(block):
+        power, energy, _ = _power_spectrum_and_energy(
+            "spectrogram", block, blackman_coeff=blackman_coeff, dither=dither,
+            energy_floor=energy_floor, frame_length=frame_length, frame_shift=frame_shift,
+            preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
+            remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+            sample_frequency=sample_frequency, snip_edges=snip_edges, window_type=window_type,
+        )  # fmt: skip
+        log_power = power[..., 1:].clamp_min(_EPS).log()
+        return torch.cat([energy.unsqueeze(-1), log_power], dim=-1)
+
+    feature = _map_rows(compute, x)
     return restore(_subtract_mean(feature, subtract_mean), dtype)
 
 
@@ -556,18 +577,23 @@ def fbank(
     x, dtype = upcast(_select_channel("fbank", waveform, channel))
     if _too_short(x, min_duration, sample_frequency):
         return _empty(x, dtype)
-    mel, energy = _fbank(
-        "fbank", x, blackman_coeff=blackman_coeff, dither=dither, energy_floor=energy_floor,
-        frame_length=frame_length, frame_shift=frame_shift, high_freq=high_freq, htk_compat=htk_compat,
-        low_freq=low_freq, num_mel_bins=num_mel_bins, preemphasis_coefficient=preemphasis_coefficient,
-        raw_energy=raw_energy, remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
-        sample_frequency=sample_frequency, snip_edges=snip_edges, use_energy=use_energy,
-        use_log_fbank=use_log_fbank, use_power=use_power, vtln_high=vtln_high, vtln_low=vtln_low,
-        vtln_warp=vtln_warp, window_type=window_type,
-    )  # fmt: skip
-    if use_energy:
-        parts = [mel, energy.unsqueeze(-1)] if htk_compat else [energy.unsqueeze(-1), mel]
-        mel = torch.cat(parts, dim=-1)
+
+    def compute(block):
+        mel, energy = _fbank(
+            "fbank", block, blackman_coeff=blackman_coeff, dither=dither, energy_floor=energy_floor,
+            frame_length=frame_length, frame_shift=frame_shift, high_freq=high_freq, htk_compat=htk_compat,
+            low_freq=low_freq, num_mel_bins=num_mel_bins, preemphasis_coefficient=preemphasis_coefficient,
+            raw_energy=raw_energy, remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+            sample_frequency=sample_frequency, snip_edges=snip_edges, use_energy=use_energy,
+            use_log_fbank=use_log_fbank, use_power=use_power, vtln_high=vtln_high, vtln_low=vtln_low,
+            vtln_warp=vtln_warp, window_type=window_type,
+        )  # fmt: skip
+        if use_energy:
+            parts = [mel, energy.unsqueeze(-1)] if htk_compat else [energy.unsqueeze(-1), mel]
+            mel = torch.cat(parts, dim=-1)
+        return mel
+
+    mel = _map_rows(compute, x)
     return restore(_subtract_mean(mel, subtract_mean), dtype)
 
 
@@ -625,23 +651,28 @@ def mfcc(
     x, dtype = upcast(_select_channel(fn, waveform, channel))
     if _too_short(x, min_duration, sample_frequency):
         return _empty(x, dtype)
-    log_mel, energy = _fbank(
-        fn, x, blackman_coeff=blackman_coeff, dither=dither, energy_floor=energy_floor,
-        frame_length=frame_length, frame_shift=frame_shift, high_freq=high_freq, htk_compat=htk_compat,
-        low_freq=low_freq, num_mel_bins=num_mel_bins, preemphasis_coefficient=preemphasis_coefficient,
-        raw_energy=raw_energy, remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
-        sample_frequency=sample_frequency, snip_edges=snip_edges, use_energy=use_energy,
-        use_log_fbank=True, use_power=True, vtln_high=vtln_high, vtln_low=vtln_low,
-        vtln_warp=vtln_warp, window_type=window_type,
-    )  # fmt: skip
-    dct = _cepstral_matrix(num_ceps, num_mel_bins, float(cepstral_lifter), log_mel.dtype, log_mel.device)
-    ceps = torch.matmul(log_mel, dct)
-    first = energy.unsqueeze(-1) if use_energy else ceps[..., :1]
-    if htk_compat:
-        # HTK keeps C0 (or the energy) last; C0 loses the DCT's 1/sqrt(2) normalisation.
-        feature = torch.cat([ceps[..., 1:], first if use_energy else first * math.sqrt(2.0)], dim=-1)
-    elif use_energy:
-        feature = torch.cat([first, ceps[..., 1:]], dim=-1)
-    else:
-        feature = ceps
+
+    def compute(block):
+        log_mel, energy = _fbank(
+            fn, block, blackman_coeff=blackman_coeff, dither=dither, energy_floor=energy_floor,
+            frame_length=frame_length, frame_shift=frame_shift, high_freq=high_freq, htk_compat=htk_compat,
+            low_freq=low_freq, num_mel_bins=num_mel_bins, preemphasis_coefficient=preemphasis_coefficient,
+            raw_energy=raw_energy, remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+            sample_frequency=sample_frequency, snip_edges=snip_edges, use_energy=use_energy,
+            use_log_fbank=True, use_power=True, vtln_high=vtln_high, vtln_low=vtln_low,
+            vtln_warp=vtln_warp, window_type=window_type,
+        )  # fmt: skip
+        dct = _cepstral_matrix(num_ceps, num_mel_bins, float(cepstral_lifter), log_mel.dtype, log_mel.device)
+        ceps = torch.matmul(log_mel, dct)
+        first = energy.unsqueeze(-1) if use_energy else ceps[..., :1]
+        if htk_compat:
+            # HTK keeps C0 (or the energy) last; C0 loses the DCT's 1/sqrt(2) normalisation.
+            feature = torch.cat([ceps[..., 1:], first if use_energy else first * math.sqrt(2.0)], dim=-1)
+        elif use_energy:
+            feature = torch.cat([first, ceps[..., 1:]], dim=-1)
+        else:
+            feature = ceps
+        return feature
+
+    feature = _map_rows(compute, x)
     return restore(_subtract_mean(feature, subtract_mean), dtype)
