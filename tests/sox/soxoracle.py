@@ -55,3 +55,21 @@ def signal(kind: str, sample_rate: int, channels: int, speech=None, seconds: flo
 GRID = [("speech", 16000, 1), ("noise", 8000, 2), ("sweep", 44100, 1), ("speech", 44100, 2), ("noise", 16000, 1),
         ("sweep", 8000, 2)]
 GRID_IDS = [f"{k}-{r}-{c}ch" for k, r, c in GRID]
+
+
+def log_mel_distance(reference: torch.Tensor, estimate: torch.Tensor, sample_rate: int, n_mels: int = 40) -> float:
+    """Mean absolute difference in dB between log-mel spectrograms (librosa), floored 80 dB below the peak.
+
+    For effects whose sample-level output depends on sox's internal segmenting (tempo, pitch, ...).
+    """
+    import librosa
+
+    def logmel(x):
+        mel = librosa.feature.melspectrogram(y=np.asarray(x, dtype=np.float64), sr=sample_rate, n_fft=1024,
+                                             hop_length=256, n_mels=n_mels, fmax=sample_rate / 2)
+        return 10 * np.log10(np.maximum(mel, 1e-12))
+
+    ref, est = logmel(reference), logmel(estimate)
+    floor = ref.max() - 80
+    ref, est = np.maximum(ref, floor), np.maximum(est, floor)
+    return float(np.mean(np.abs(ref - est)))

@@ -30,6 +30,10 @@ _NAMES = {
         ["gain", "dcshift", "contrast", "overdrive", "phaser", "flanger", "dither", "add_noise", "speed"],
         "._effects"),
     "vad": "._vad",
+    # sox-style effects (sox_effects engineer)
+    **dict.fromkeys(["echo", "echos", "chorus", "tremolo"], "._modulation"),
+    "compand": "._dynamics",
+    "reverb": "._reverb",
     **dict.fromkeys(["mu_law_encoding", "mu_law_decoding", "apply_codec"], "._codecs"),
 }
 

@@ -1,0 +1,174 @@
+"""Dynamics as sox defines them: ``compand`` (envelope follower + soft-knee transfer function)
+and ``mcompand`` (the same per frequency band, bands split by crossover filters).
+
+The level detector is a nonlinear recursion (attack when the level rises, decay when it falls),
+so it runs as a scalar loop per signal on the CPU copy of the detached levels; the gain it
+produces is then applied on the input's device. Gradients flow through the signal path (the
+detected level is treated as a constant, as a side-chain).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+
+from .._internal.checks import check_float, check_positive
+from .._internal.dtypes import restore, upcast
+
+_LN10_20 = math.log(10) / 20
+# sox's "-inf" dB: the level of one 32-bit sample step
+_MINUS_INF_DB = -20 * math.log10(2.0 ** 31)
+
+
+class _Segment:
+    __slots__ = ("x", "y", "a", "b")
+
+    def __init__(self, x=0.0, y=0.0):
+        self.x, self.y, self.a, self.b = x, y, 0.0, 0.0
+
+
+def compand_transfer(points: Sequence[Tuple[float, Optional[float]]], soft_knee_db: float = 0.01,
+                     gain_db: float = 0.0) -> List[_Segment]:
+    """Build sox's compander transfer function: straight lines between ``points`` (in dB, output
+    ``None`` meaning "same as input"), rounded at each corner by a ``soft_knee_db`` radius.
+
+    Returns the segment table used by :func:`compand_gain` (alternating lines and curves, in
+    natural-log units, each holding the gain ``out - in``).
+    """
+    knee = max(soft_knee_db, 0.01)
+    pts = [(x, 0.0 if y is None else y - x) for x, y in points]  # store the gain, out - in
+    for (x0, _), (x1, _) in zip(pts, pts[1:]):
+        if x0 > x1:
+            raise ValueError("compand: transfer function input values must be strictly increasing")
+    if not pts or pts[-1][0] != 0:
+        pts.append((0.0, 0.0))  # the curve always ends at 0 dB in
+    pts.insert(0, (pts[0][0] - 2 * knee, pts[0][1]))  # a tail-off segment before the first point
+    i = 2
+    while i < len(pts):  # drop the middle point of three colinear ones
+        g1 = (pts[i - 1][1] - pts[i - 2][1]) * (pts[i][0] - pts[i - 1][0])
+        g2 = (pts[i][1] - pts[i - 1][1]) * (pts[i - 1][0] - pts[i - 2][0])
+        if g1 == g2:
+            del pts[i - 1]
+        else:
+            i += 1
+    # even slots hold lines (through the points), odd slots the curves joining them
+    segs = [_Segment() for _ in range(2 * len(pts) + 2)]
+    for k, (x, y) in enumerate(pts):
+        segs[2 * k].x, segs[2 * k].y = x * _LN10_20, (y + gain_db) * _LN10_20
+    radius = knee * _LN10_20
+    i = 4
+    while i - 2 < 2 * len(pts) and segs[i - 2].x != 0:
+        line1, curve, line2, line3 = segs[i - 4], segs[i - 3], segs[i - 2], segs[i]
+        line1.a, line1.b = 0.0, (line2.y - line1.y) / (line2.x - line1.x)
+        line2.a, line2.b = 0.0, (line3.y - line2.y) / (line3.x - line2.x)
+        theta = math.atan2(line2.y - line1.y, line2.x - line1.x)
+        r = min(radius, math.hypot(line2.x - line1.x, line2.y - line1.y))
+        curve.x, curve.y = line2.x - r * math.cos(theta), line2.y - r * math.sin(theta)
+        theta = math.atan2(line3.y - line2.y, line3.x - line2.x)
+        r = min(radius, math.hypot(line3.x - line2.x, line3.y - line2.y) / 2)
+        x, y = line2.x + r * math.cos(theta), line2.y + r * math.sin(theta)
+        cx, cy = (curve.x + line2.x + x) / 3, (curve.y + line2.y + y) / 3
+        line2.x, line2.y = x, y
+        in1, out1, in2, out2 = cx - curve.x, cy - curve.y, line2.x - curve.x, line2.y - curve.y
+        curve.a = (out2 / in2 - out1 / in1) / (in2 - in1)
+        curve.b = out1 / in1 - curve.a * in1
+        i += 2
+    segs[i - 3].x, segs[i - 3].y = 0.0, segs[i - 2].y
+    return segs[: i - 2]
+
+
+def compand_gain(segments: List[_Segment], level: float) -> float:
+    """Linear gain of the transfer function at linear input ``level`` (in [0, 1])."""
+    first = segments[1]
+    if level <= math.exp(first.x):
+        return math.exp(first.y)
+    v = math.log(level)
+    k = 1
+    while k + 1 < len(segments) and v > segments[k + 1].x:
+        k += 1
+    s = segments[k]
+    v -= s.x
+    return math.exp(s.y + v * (s.a * v + s.b))
+
+
+def _coefficient(seconds: float, sample_rate: float) -> float:
+    return 1.0 - math.exp(-1.0 / (sample_rate * seconds)) if seconds > 1.0 / sample_rate else 1.0
+
+
+def _envelope_gains(levels: List[float], attack: float, decay: float, initial: float, segments) -> List[float]:
+    # sox's leaky-pump level detector, then the transfer function, one sample at a time
+    volume, gains = initial, []
+    cache = {}
+    for s in levels:
+        delta = s - volume
+        volume += delta * (attack if delta > 0 else decay)
+        g = cache.get(volume)
+        if g is None:
+            g = cache[volume] = compand_gain(segments, volume)
+        gains.append(g)
+    return gains
+
+
+def compand(waveform: torch.Tensor, sample_rate: float, attack_decay: Sequence[Tuple[float, float]],
+            points: Sequence[Tuple[float, Optional[float]]], soft_knee_db: float = 0.01, gain_db: float = 0.0,
+            initial_volume_db: float = 0.0, delay: float = 0.0) -> torch.Tensor:
+    """Compress or expand the dynamic range, as sox's ``compand``.
+
+    A level detector follows ``|x|`` with an ``attack`` time when it rises and a ``decay`` time when it
+    falls; the gain at that level comes from the transfer function through ``points`` (dB in, dB out,
+    rounded by ``soft_knee_db``), plus ``gain_db``. ``delay`` (s) delays the audio against the detector
+    (look-ahead), keeping the length.
+
+    Args:
+        waveform: audio of shape `(..., channel, time)`.
+        sample_rate: sample rate in Hz.
+        attack_decay: one ``(attack, decay)`` pair in seconds for all channels (linked: the detector
+            follows the loudest channel) or one pair per channel.
+        points: transfer function corners ``(in_dB, out_dB)``, ``in_dB`` increasing, all <= 0;
+            ``out_dB=None`` means the output equals the input there.
+        soft_knee_db: corner radius in dB.
+        gain_db: gain added after the transfer function.
+        initial_volume_db: the detector's starting level (<= 0 dB).
+        delay: look-ahead delay in seconds.
+
+    Returns:
+        Tensor: the companded audio.
+
+    Shape:
+        `(..., channel, time)` -> `(..., channel, time)`.
+    """
+    check_float("waveform", waveform, fn="compand")
+    check_positive("sample_rate", sample_rate, fn="compand")
+    if waveform.dim() < 2:
+        raise ValueError(f"compand: waveform must be (..., channel, time), got shape {tuple(waveform.shape)}")
+    channels = waveform.shape[-2]
+    if len(attack_decay) not in (1, channels):
+        raise ValueError(f"compand: give one attack/decay pair or one per channel ({channels}), got {len(attack_decay)}")
+    if initial_volume_db > 0:
+        raise ValueError(f"compand: initial_volume_db is relative to full scale and must be <= 0, got {initial_volume_db}")
+    if delay < 0:
+        raise ValueError(f"compand: delay must be >= 0 seconds, got {delay}")
+    segments = compand_transfer(points, soft_knee_db, gain_db)
+    x, dtype = upcast(waveform)
+    n = x.shape[-1]
+    flat = x.detach().reshape(-1, channels, n).abs().to("cpu", torch.float64)
+    linked = len(attack_decay) == 1 and channels > 1
+    coeffs = [(_coefficient(a, sample_rate), _coefficient(d, sample_rate)) for a, d in attack_decay]
+    initial = 10 ** (initial_volume_db / 20)
+    rows = []
+    for item in flat:
+        if linked:
+            g = _envelope_gains(item.amax(dim=0).tolist(), *coeffs[0], initial, segments)
+            rows.append([g] * channels)
+        else:
+            rows.append([_envelope_gains(item[c].tolist(), *coeffs[c if len(coeffs) > 1 else 0], initial, segments)
+                         for c in range(channels)])
+    gains = torch.tensor(rows, dtype=torch.float64).reshape(*x.shape[:-1], n).to(x.device, x.dtype)
+    lag = int(delay * sample_rate * channels) // channels
+    if lag > 0:
+        # sample m is scaled by the gain seen `lag` samples later; the last `lag` samples by the final gain
+        lag = min(lag, n)
+        gains = torch.cat([gains[..., lag:], gains[..., -1:].expand(*gains.shape[:-1], lag)], dim=-1)
+    return restore(x * gains, dtype)
