@@ -110,6 +110,10 @@ def _stft(
 ) -> torch.Tensor:
     """Complex STFT of ``(batch, time)``, returned as ``(batch, frame, freq)`` (not normalised)."""
     frames = _frames(x, n_fft, hop_length, center, pad_mode, fn) * window
+    if frames.numel() == 0:  # MKL rejects empty transforms
+        n_freq = n_fft // 2 + 1 if onesided else n_fft
+        cdtype = torch.complex128 if x.dtype == torch.float64 else torch.complex64
+        return frames.new_zeros(frames.shape[:-1] + (n_freq,), dtype=cdtype)
     if onesided:
         return torch.fft.rfft(frames, dim=-1)
     return torch.fft.fft(frames, dim=-1)
@@ -138,15 +142,15 @@ def _istft(
     length: Optional[int],
 ) -> torch.Tensor:
     """Inverse STFT of ``(batch, freq, frame)`` with an ``n_fft``-long window: ``(batch, time)``."""
-    frames = spec.transpose(-1, -2)
-    frames = torch.fft.irfft(frames, n=n_fft, dim=-1) if onesided else torch.fft.ifft(frames, n=n_fft, dim=-1).real
-    frames = frames * window
-    n_frames = frames.shape[-2]
+    n_frames = spec.shape[-1]
     total = n_fft + hop_length * (n_frames - 1)
     start = n_fft // 2 if center else 0
     end = total - start if length is None else start + length
-    if frames.shape[0] == 0:
-        return frames.new_zeros(0, end - start)
+    if spec.numel() == 0:  # MKL rejects empty transforms
+        return window.new_zeros(spec.shape[0], end - start)
+    frames = spec.transpose(-1, -2)
+    frames = torch.fft.irfft(frames, n=n_fft, dim=-1) if onesided else torch.fft.ifft(frames, n=n_fft, dim=-1).real
+    frames = frames * window
 
     def overlap_add(x: torch.Tensor) -> torch.Tensor:  # (batch, frame, n_fft) -> (batch, total)
         return nnf.fold(x.transpose(-1, -2), output_size=(1, total), kernel_size=(1, n_fft),
@@ -221,27 +225,22 @@ def spectrogram(
     x = x.reshape(-1, shape[-1])
     win = _padded_window(window, n_fft, x.dtype)
     frame_norm, window_norm = _norms(normalized)
-    scale = 1.0
-    if frame_norm:
-        scale = 1.0 / math.sqrt(n_fft)
-    if window_norm:
-        scale = scale / float(window.to(x.dtype).pow(2).sum().sqrt())
-
+    scale = 1.0 / math.sqrt(n_fft) if frame_norm else 1.0
     if real_stft:
         spec = _stft_power_real(x, n_fft, hop_length, win, center, pad_mode, float(power), fn)
-        if scale != 1.0:
-            spec = spec * scale ** power
     else:
         spec = _stft(x, n_fft, hop_length, win, center, pad_mode, onesided, fn)
-        if scale != 1.0:
-            spec = spec * scale
-        if power is not None:
-            if power == 2.0:
-                spec = torch.view_as_real(spec).square().sum(-1)
-            elif power == 1.0:
-                spec = spec.abs()
-            else:
-                spec = spec.abs().pow(power)
+    if window_norm:  # a tensor factor: no host sync, and traceable by torch.compile
+        spec = spec * window.to(x.dtype).square().sum().rsqrt() ** (power if real_stft else 1.0)
+    if frame_norm:
+        spec = spec * scale ** (power if real_stft else 1.0)
+    if power is not None and not real_stft:
+        if power == 2.0:
+            spec = torch.view_as_real(spec).square().sum(-1)
+        elif power == 1.0:
+            spec = spec.abs()
+        else:
+            spec = spec.abs().pow(power)
     spec = spec.transpose(-1, -2)
     spec = spec.reshape(shape[:-1] + spec.shape[-2:])
     return restore(spec, orig_dtype)
@@ -383,8 +382,10 @@ def phase_vocoder(complex_specgrams: torch.Tensor, rate: float, phase_advance: t
     spec = spec.reshape(-1, shape[-2], shape[-1])
     rdtype = real_dtype(spec.dtype)
     advance = phase_advance.to(rdtype)
-    steps = torch.arange(0, shape[-1], rate, device=spec.device, dtype=rdtype)
-    alphas = steps % 1.0
+    # i * rate, correctly rounded (torch.arange(0, n, rate) can land just below an integer, e.g. 30 * 0.7)
+    n_out = math.ceil(shape[-1] / rate)
+    steps = torch.arange(n_out, device=spec.device, dtype=torch.float64) * rate
+    alphas = (steps % 1.0).to(rdtype)
     phase_0 = spec[..., :1].angle()
     spec = nnf.pad(spec, [0, 2])  # two zero frames so step + 1 is always valid
     index = steps.long()
@@ -502,9 +503,10 @@ def amplitude_to_DB(
             raise ValueError(f"{fn}: x must have at least 2 dimensions when top_db is set, got shape {tuple(x.shape)}")
         shape = db.shape
         channels = shape[-3] if db.dim() > 2 else 1
-        packed = db.reshape(-1, channels, shape[-2], shape[-1])
-        floor = packed.amax(dim=(-3, -2, -1), keepdim=True) - top_db
-        db = torch.maximum(packed, floor).reshape(shape)
+        packed = db.reshape(math.prod(shape[:-3]), channels, shape[-2], shape[-1])
+        if packed.numel() > 0:
+            floor = packed.amax(dim=(-3, -2, -1), keepdim=True) - top_db
+            db = torch.maximum(packed, floor).reshape(shape)
     return restore(db, orig_dtype)
 
 

@@ -313,7 +313,10 @@ class InverseMelScale(torch.nn.Module):
 
     Solves ``fb.T @ spec = mel`` for each frame in closed form with ``torch.linalg.lstsq``
     (``driver`` as in torchaudio: ``"gels"``, ``"gelsy"``, ``"gelsd"``, ``"gelss"``) and clamps negatives
-    to zero. Keyword-only ``method="nnls"`` solves the non-negative least-squares problem instead
+    to zero. For the usual underdetermined case (``n_mels < n_stft``) with ``"gels"``/``"gelsy"`` (or
+    off CPU) it uses the pseudo-inverse instead: torch's gels fails on the rank-deficient banks that
+    empty mel filters make, and its gelsy returns wrong solutions there; the pseudo-inverse gives the
+    minimum-norm solution these drivers are meant to return. Keyword-only ``method="nnls"`` solves the non-negative least-squares problem instead
     with projected gradient descent (step ``1 / ||fb||^2``, at most ``nnls_iter`` iterations),
     started from the clamped least-squares solution.
 
@@ -362,9 +365,10 @@ def _inverse_fb(melspec: torch.Tensor, fb: torch.Tensor, driver: str, method: st
     a = fb.to(x.dtype).transpose(0, 1)  # (n_filters, freq)
     if x.shape[0] == 0:
         return restore(x.new_zeros(shape[:-2] + (fb.shape[0], shape[-1])), orig_dtype)
-    if driver == "gels" and x.device.type == "cpu" and a.shape[0] < a.shape[1]:
-        # gels needs full rank; an underdetermined system with empty filters is rank deficient, so use
-        # the pseudo-inverse (minimum-norm solution, same as gels when the rank is full).
+    if a.shape[0] < a.shape[1] and (driver in ("gels", "gelsy") or x.device.type != "cpu"):
+        # Underdetermined (fewer bands than bins, the usual case): torch's gels needs full rank (and
+        # m >= n on CUDA), and its gelsy returns wrong solutions here. The minimum-norm solution these
+        # drivers are meant to give is the pseudo-inverse's.
         spec = torch.linalg.pinv(a) @ x
     else:
         spec = torch.linalg.lstsq(a.expand(x.shape[0], -1, -1), x, driver=driver).solution
