@@ -154,7 +154,7 @@ class FileServer:
         self.httpd.truncate = {}
         self.httpd.fail_first = {}
         self.httpd.ranges = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     @property

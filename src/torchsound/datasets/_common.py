@@ -66,6 +66,16 @@ class Corpus:
             msg += f" Found on disk: {', '.join(present)}."
         return DatasetNotFoundError(msg + " " + self.how_to_download(root, subset))
 
+    def ensure(self, path: PathLike, *, root: PathLike, subset: str, download: bool, extract_to: Optional[PathLike] = None, present: Sequence[str] = ()) -> None:
+        """Make sure ``path`` exists: download ``subset`` when allowed, else raise the not-found error."""
+        if os.path.isdir(path):
+            return
+        if not download:
+            raise self.not_found(path, root=root, subset=subset, present=present)
+        self.fetch(subset, root, extract_to=extract_to)
+        if not os.path.isdir(path):
+            raise RuntimeError(f"{self.name}: after downloading and extracting {subset!r}, {os.fspath(path)} still does not exist")
+
     def fetch(self, subset: str, root: PathLike, *, extract_to: Optional[PathLike] = None, progress: bool = True) -> None:
         """Download and extract every archive of ``subset`` into ``root`` (or ``extract_to``)."""
         if subset not in self.subsets:

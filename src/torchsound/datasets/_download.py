@@ -315,12 +315,15 @@ def extract_archive(archive: Union[str, os.PathLike], target: Union[str, os.Path
     """Extract a tar (any compression) or zip ``archive`` into ``target`` (default: its folder).
 
     Every entry is checked first; nothing is written when one is unsafe. The files land in a
-    temporary folder inside ``target`` and are renamed into place at the end. Returns ``target``.
+    temporary folder next to ``target`` and are renamed into place at the end. Returns ``target``.
     """
     archive = os.fspath(archive)
-    target = os.fspath(target) if target is not None else os.path.dirname(os.path.abspath(archive))
-    os.makedirs(target, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".extracting-", dir=target)
+    target = os.path.abspath(os.fspath(target) if target is not None else os.path.dirname(os.path.abspath(archive)))
+    # The temporary folder sits next to the target (same file system) so the final step is a rename;
+    # a target that does not exist yet only appears once it is complete.
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".extracting-", dir=parent)
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
@@ -334,7 +337,10 @@ def extract_archive(archive: Union[str, os.PathLike], target: Union[str, os.Path
                     tar.extractall(tmp, members=members)
         else:
             raise ValueError(f"{archive}: not a tar or zip archive")
-        _merge_into(tmp, target)
+        if os.path.isdir(target):
+            _merge_into(tmp, target)
+        else:
+            os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
