@@ -25,7 +25,7 @@ _TEST = (f"{_BASE}vox1_test_wav.zip", "8de57f347fe22b2c24526e9f444f689ecf5096fc2
 _IDEN_SPLIT_URL = "https://www.robots.ox.ac.uk/~vgg/data/voxceleb/meta/iden_split.txt"
 _VERI_TEST_URL = "https://www.robots.ox.ac.uk/~vgg/data/voxceleb/meta/veri_test.txt"
 
-_WAVS = tuple(Resource(u, h, "8.5 GB") for u, h in _DEV_PARTS) + (Resource(_TEST[0], _TEST[1], "1.0 GB"),)
+_WAVS = tuple(Resource(u, h, "~8 GB") for u, h in _DEV_PARTS) + (Resource(_TEST[0], _TEST[1], "~1 GB"),)
 CORPUS = Corpus(
     "VoxCeleb1Identification",
     {"train": _WAVS, "dev": _WAVS, "test": _WAVS},
