@@ -34,6 +34,7 @@ _NAMES = {
     **dict.fromkeys(["echo", "echos", "chorus", "tremolo"], "._modulation"),
     "compand": "._dynamics",
     "reverb": "._reverb",
+    "tempo": "._tempo",
     **dict.fromkeys(["mu_law_encoding", "mu_law_decoding", "apply_codec"], "._codecs"),
 }
 

@@ -1,0 +1,138 @@
+"""Time stretching as sox's ``tempo`` does it: WSOLA (waveform-similarity overlap-add).
+
+The input is cut into overlapping segments read at a pace of ``factor`` times the output pace; each
+segment's start is moved within a search window to where it best matches (least squared difference)
+the tail of the previous segment, then the two are cross-faded. All signals of a batch advance
+together (one loop step per segment, vectorized over the batch); only the best offsets differ.
+Differentiable in the waveform (offsets are chosen without gradient).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional, Tuple
+
+import torch
+
+from .._internal.checks import check_float, check_positive
+
+# sox's tempo profiles: segment ms, exponent of the factor that shortens the segment, and the
+# segment / overlap and segment / search ratios
+_PROFILES = {"default": (82.0, 0.0, 6.833, 5.587), "music": (82.0, 1.0, 7.0, 6.0),
+             "speech": (35.0, 0.33, 2.5, 2.14), "linear": (20.0, 1.0, 2.0, 2.0)}
+
+
+def tempo_params(factor: float, profile: str = "default", segment_ms: Optional[float] = None,
+                 search_ms: Optional[float] = None, overlap_ms: Optional[float] = None) -> Tuple[float, float, float]:
+    """sox's segment, search and overlap lengths (ms) for ``factor`` and ``profile``; given values are kept."""
+    if profile not in _PROFILES:
+        raise ValueError(f"tempo: profile must be one of {', '.join(_PROFILES)}; got {profile!r}")
+    seg0, power, overlap_div, search_div = _PROFILES[profile]
+    if segment_ms is None:
+        segment_ms = max(10.0, seg0 / max(factor ** power, 1.0))
+    if overlap_ms is None:
+        overlap_ms = segment_ms / overlap_div
+    if search_ms is None:
+        search_ms = 0.0 if profile == "linear" else segment_ms / search_div
+    return segment_ms, search_ms, min(overlap_ms, segment_ms / 2)
+
+
+def _search_order(search: int, diffs: torch.Tensor, quick: bool) -> torch.Tensor:
+    """Index of the best overlap position per row of ``diffs`` (batch, search)."""
+    if not quick:
+        return diffs.argmin(dim=-1)  # first minimum, as sox's linear search
+    # sox's hierarchical search: steps of 64, 16, 4, 1 around the running best, from the middle
+    best = torch.full(diffs.shape[:1], (search + 1) >> 1, dtype=torch.long, device=diffs.device)
+    best_diff = diffs.gather(-1, best[:, None])[:, 0]
+    prev = best.clone()
+    step = 64
+    while step:
+        for k in (-1, 1):
+            j = 1
+            active = torch.ones_like(best, dtype=torch.bool)
+            while j < 4 or step == 64:
+                i = prev + k * j * step
+                active = active & (i >= 0) & (i < search)
+                if not bool(active.any()):
+                    break
+                d = diffs.gather(-1, i.clamp(0, search - 1)[:, None])[:, 0]
+                better = active & (d < best_diff)
+                best = torch.where(better, i, best)
+                best_diff = torch.where(better, d, best_diff)
+                j += 1
+        prev = best.clone()
+        step >>= 2
+    return best
+
+
+def tempo(waveform: torch.Tensor, sample_rate: float, factor: float, *, segment_ms: Optional[float] = None,
+          search_ms: Optional[float] = None, overlap_ms: Optional[float] = None, profile: str = "default",
+          quick_search: bool = False) -> torch.Tensor:
+    """Change the tempo (duration) without changing the pitch, as sox's ``tempo`` effect.
+
+    Args:
+        waveform: audio of shape `(..., channel, time)` (channels share the segment positions).
+        sample_rate: sample rate in Hz.
+        factor: tempo ratio, in [0.1, 100]; > 1 is faster (shorter).
+        segment_ms, search_ms, overlap_ms: WSOLA segment, search-window and overlap lengths in
+            ms; by default sox's values for ``profile``.
+        profile: ``"default"``, ``"music"``, ``"speech"`` or ``"linear"`` (sox's none, -m, -s, -l).
+        quick_search: sox's ``-q``: a hierarchical instead of an exhaustive search.
+
+    Returns:
+        Tensor: the stretched audio.
+
+    Shape:
+        `(..., channel, time)` -> `(..., channel, round(time / factor))`.
+    """
+    check_float("waveform", waveform, fn="tempo")
+    check_positive("sample_rate", sample_rate, fn="tempo")
+    check_positive("factor", factor, fn="tempo")
+    if waveform.dim() < 2:
+        raise ValueError(f"tempo: waveform must be (..., channel, time), got shape {tuple(waveform.shape)}")
+    if factor == 1:
+        return waveform.clone()
+    segment_ms, search_ms, overlap_ms = tempo_params(factor, profile, segment_ms, search_ms, overlap_ms)
+    segment = int(sample_rate * segment_ms / 1000 + 0.5)
+    search = int(sample_rate * search_ms / 1000 + 0.5)
+    overlap = int(max(sample_rate * overlap_ms / 1000 + 4.5, 16)) & ~7
+    if overlap * 2 > segment:
+        overlap -= 8
+    if overlap <= 0 or segment < 2 * overlap:
+        raise ValueError(f"tempo: a {segment_ms:g} ms segment is too short at {sample_rate:g} Hz")
+    lead = waveform.shape[:-2]
+    channels, n_in = waveform.shape[-2], waveform.shape[-1]
+    x = waveform.reshape(-1, channels, n_in)
+    n_out = int(n_in / factor + 0.5)
+    step = segment - overlap
+    n_segments = max(1, -(-n_out // step))
+    # sox primes its input with search / 2 zeros and starts the first segment right after them, so
+    # later search windows straddle their nominal positions
+    lead_in = search // 2
+    skips = [int(factor * (k * step) + 0.5) for k in range(n_segments)]
+    needed = skips[-1] + search + segment + 1
+    x = torch.nn.functional.pad(x, (lead_in, max(0, needed - n_in - lead_in)))
+    batch = x.shape[0]
+    fade_in = (torch.arange(overlap, dtype=torch.float32, device=x.device) * (1.0 / overlap)).to(x.dtype)
+    pieces = []
+    tail = None
+    arange_seg = torch.arange(segment, device=x.device)
+    for k, skip in enumerate(skips):
+        if k == 0:
+            offset = torch.full((batch,), lead_in, dtype=torch.long, device=x.device)
+        else:
+            window = x[..., skip:skip + search + overlap - 1].detach()
+            if search > 1:
+                candidates = window.unfold(-1, overlap, 1)  # (B, C, search, overlap)
+                # float32 like sox, whose near-tie decisions we want to reproduce
+                diffs = (candidates.float() - tail.detach().float().unsqueeze(-2)).pow(2).sum(dim=(1, 3))
+                offset = _search_order(search, diffs, quick_search)
+            else:
+                offset = torch.zeros(batch, dtype=torch.long, device=x.device)
+        index = (skip + offset)[:, None, None] + arange_seg  # (B, 1, segment)
+        seg = x.gather(-1, index.expand(batch, channels, segment))
+        head = seg[..., :overlap] if k == 0 else tail * (1 - fade_in) + seg[..., :overlap] * fade_in
+        pieces += [head, seg[..., overlap:segment - overlap]]
+        tail = seg[..., segment - overlap:]
+    out = torch.cat(pieces, dim=-1)[..., :n_out]
+    return out.reshape(*lead, channels, n_out)
