@@ -10,7 +10,7 @@ import soundfile
 import torch
 
 import torchsound
-from conftest import make_noise, make_tone, snr_db
+from conftest import make_noise, make_tone, snr_db, tol
 
 
 def _sf_read(path, dtype="float32"):
@@ -178,3 +178,15 @@ def test_backend_argument_and_default(tmp_path):
     assert torchsound.get_audio_backend() is None
     with pytest.raises(ValueError, match="sox"):
         torchsound.set_audio_backend("sox")
+
+
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "opus", "aiff"])
+def test_frame_offset_matches_slicing(tmp_path, fmt):
+    x = make_noise(2, 0.5, 48000)
+    path = tmp_path / f"x.{fmt}"
+    torchsound.save(path, x, 48000)
+    full, _ = torchsound.load(path)
+    for offset, count in [(0, 100), (12345, 2000), (20000, -1), (full.shape[1] - 5, 100), (full.shape[1] + 10, -1)]:
+        part, _ = torchsound.load(path, frame_offset=offset, num_frames=count)
+        end = None if count < 0 else offset + count
+        torch.testing.assert_close(part, full[:, offset:end], **tol("float32"))

@@ -87,10 +87,8 @@ def _extension(uri) -> Optional[str]:
 
 def _input_format(src: Source, format: Optional[str]) -> Optional[str]:
     """The format of an input: its first bytes decide, then ``format``, then the extension."""
-    sniffed = sniff_format(src.head(16))
+    sniffed = sniff_format(src.head(80))
     if sniffed is not None:
-        if sniffed == "ogg" and format in ("opus", "vorbis"):
-            return format
         return sniffed
     if format is not None:
         return format.lower()
@@ -112,8 +110,9 @@ def _pick_reader(src: Source, format: Optional[str], backend: Optional[str]):
     return backend, fmt
 
 
-# Containers and codecs libsndfile does not read; they go straight to PyAV when it is installed.
-_FFMPEG_ONLY = {"mp4", "m4a", "aac", "wma", "asf", "mkv", "webm", "mka", "mov", "avi", "amr", "ac3", "3gp", "alac"}
+# Formats PyAV reads when it is installed: what libsndfile does not read, and Opus (libsndfile
+# ignores the pre-skip of Opus files from other encoders, shifting them by ~312 samples).
+_FFMPEG_ONLY = {"opus", "mp4", "m4a", "aac", "wma", "asf", "mkv", "webm", "mka", "mov", "avi", "amr", "ac3", "3gp", "alac"}
 
 
 def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *args):

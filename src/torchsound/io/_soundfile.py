@@ -58,6 +58,8 @@ def info(src: Source, format: Optional[str]):
 
     with _open(src, format) as f:
         encoding, bits = _describe(f)
+        if f.format == "MP3":
+            _check_mp3_length(src, f.frames)
         return AudioMetaData(f.samplerate, f.frames, f.channels, bits, encoding)
 
 
@@ -68,15 +70,48 @@ def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, chann
         if not normalize and f.format in ("WAV", "WAVEX", "RF64", "W64"):
             dtype = {"PCM_16": "int16", "PCM_24": "int32", "PCM_32": "int32", "DOUBLE": "float64"}.get(f.subtype, dtype)
         frames = f.frames
-        start = min(frame_offset, frames) if frames >= 0 else frame_offset
+        start = min(frame_offset, frames)
         try:
-            if start:
-                f.seek(start)
-            data = f.read(frames=num_frames, dtype=dtype, always_2d=True)
+            if f.format == "MP3":
+                # libsndfile 1.2's MP3 decoder returns wrong samples after a seek and on a second
+                # read of some streams; only the first read from the start is right. So: one read.
+                _check_mp3_length(src, frames)
+                data = f.read(frames=-1 if num_frames < 0 else start + num_frames, dtype=dtype, always_2d=True)
+                data = data[start:].copy() if start else data
+            else:
+                if start:
+                    f.seek(start)
+                data = _read(src, f, num_frames, dtype)
         except (soundfile.LibsndfileError, RuntimeError) as err:
             raise src.error(f"cannot decode audio data ({err})") from None
+        expected = max(frames - start, 0) if num_frames < 0 else min(num_frames, max(frames - start, 0))
+        if len(data) < expected:
+            raise src.error(f"the header promises {frames} frames but decoding stopped after "
+                            f"{start + len(data)} (truncated or corrupt file)")
         tensor = torch.from_numpy(data)
         return (tensor.T if channels_first else tensor), f.samplerate
+
+
+def _check_mp3_length(src: Source, frames: int) -> None:
+    # The leanest MPEG audio frame (8 kbit/s at 8 kHz) carries 8 samples a byte; 16 leaves room.
+    if frames > 16 * src.size + 16384:
+        raise src.error(f"MP3 header claims {frames} frames, more than {src.size} bytes can hold (corrupt header)")
+
+
+def _read(src: Source, f, num_frames: int, dtype: str, block: int = 1 << 18) -> np.ndarray:
+    """Read ``num_frames`` (-1: all) from the current position, trusting the header's length only
+    where the file is big enough to hold it; otherwise grow block by block as data really decodes."""
+    claimed = max(f.frames - f.tell(), 0) if num_frames < 0 else num_frames
+    if claimed * f.channels * np.dtype(dtype).itemsize <= 64 * src.size + (64 << 20):
+        return f.read(frames=num_frames, dtype=dtype, always_2d=True)
+    parts, left = [], claimed
+    while left > 0:
+        part = f.read(frames=min(block, left), dtype=dtype, always_2d=True)
+        if len(part) == 0:
+            break
+        parts.append(part)
+        left -= len(part)
+    return np.concatenate(parts) if parts else np.zeros((0, f.channels), dtype)
 
 
 def save(dst_file, src: torch.Tensor, sample_rate: int, format: str, encoding: Optional[str],

@@ -25,7 +25,7 @@ def sniff_format(head: bytes) -> Optional[str]:
     if head[:4] == b"fLaC":
         return "flac"
     if head[:4] == b"OggS":
-        return "ogg"
+        return "opus" if b"OpusHead" in head[:80] else "ogg"
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
         return "aiff"
     if head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06)):

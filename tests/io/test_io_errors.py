@@ -1,0 +1,167 @@
+"""Bad input gets a clear error naming the file and the problem; nothing crashes, hangs or over-allocates."""
+
+import io
+import struct
+
+import pytest
+import soundfile
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import torchsound
+from conftest import make_noise, make_sweep
+from torchsound.io._source import AudioFileError
+
+
+def _wav_bytes(frames=800, channels=2) -> bytes:
+    buf = io.BytesIO()
+    torchsound.save(buf, make_noise(channels, frames / 8000, 8000), 8000, format="wav")
+    return buf.getvalue()
+
+
+def _sf_bytes(fmt: str, seconds=0.2) -> bytes:
+    buf = io.BytesIO()
+    soundfile.write(buf, make_sweep(seconds, 16000).numpy().T, 16000, format=fmt)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def samples():
+    return {"wav": _wav_bytes(), "flac": _sf_bytes("FLAC"), "mp3": _sf_bytes("MP3", 0.3)}
+
+
+def _both(path):
+    """info and load must fail alike."""
+    for fn in (torchsound.info, torchsound.load):
+        yield fn
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.wav"
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(FileNotFoundError, match="nope.wav"):
+            fn(path)
+
+
+@pytest.mark.parametrize("name", ["empty.wav", "empty.flac", "empty.mp3", "empty"])
+def test_empty_file(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"")
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(AudioFileError, match=f"{name}: the file is empty"):
+            fn(path)
+    with pytest.raises(AudioFileError, match="empty"):
+        torchsound.load(b"")
+
+
+@pytest.mark.parametrize("cut", [4, 11, 20, 40])
+def test_truncated_wav_header(tmp_path, cut, samples):
+    path = tmp_path / "cut.wav"
+    path.write_bytes(samples["wav"][:cut])
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(RuntimeError, match=r"cut\.wav: .*(truncated|corrupt|not a WAV)"):
+            fn(path)
+
+
+def test_wav_header_claiming_more_data_than_the_file_holds(tmp_path, samples):
+    path = tmp_path / "short.wav"
+    path.write_bytes(samples["wav"][:-100])  # header still says 3200 bytes of data
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(AudioFileError, match=r"short\.wav: WAV header claims 3200 bytes .* only 3100"):
+            fn(path)
+
+
+@pytest.mark.parametrize("field,offset,value,problem", [
+    ("channels", 22, struct.pack("<H", 0), "0 channels"),
+    ("sample rate", 24, struct.pack("<I", 0), "sample rate 0"),
+    ("block align", 32, struct.pack("<H", 3), "block align 3"),
+    ("bits", 34, struct.pack("<H", 40), "40 bits"),
+    ("fmt size", 16, struct.pack("<I", 0xFFFFFFF0), "past the end"),
+    ("data size", 40, struct.pack("<I", 0xFFFFFFF0), "claims 4294967280 bytes"),
+    ("riff id", 0, b"RIFX", "not a WAV|cannot decode"),
+    ("format tag", 20, struct.pack("<H", 0x1234), "cannot decode|Unsupported|unsupported"),
+])
+def test_corrupt_or_absurd_wav_header(tmp_path, samples, field, offset, value, problem):
+    data = bytearray(samples["wav"])
+    data[offset : offset + len(value)] = value
+    path = tmp_path / "bad.wav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match=rf"bad\.wav: .*({problem})"):
+        torchsound.load(path)
+
+
+def test_rf64_without_ds64_chunk(tmp_path, samples):
+    data = bytearray(samples["wav"])
+    data[0:4] = b"RF64"
+    data[40:44] = b"\xff\xff\xff\xff"
+    path = tmp_path / "rf.wav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioFileError, match=r"rf\.wav: .*ds64 chunk, which is missing"):
+        torchsound.info(path)
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3"])
+def test_truncated_compressed_files(tmp_path, samples, fmt):
+    path = tmp_path / f"cut.{fmt}"
+    path.write_bytes(samples[fmt][: len(samples[fmt]) // 2])
+    with pytest.raises(AudioFileError, match=rf"cut\.{fmt}: .*(truncated|cannot decode)"):
+        torchsound.load(path)
+
+
+def test_absurd_mp3_frame_count(tmp_path, samples):
+    data = bytearray(samples["mp3"])
+    at = data.index(b"Xing") + 8  # the Xing tag's frame count: claim 2**31 MPEG frames
+    data[at : at + 4] = struct.pack(">I", 2**31 - 1)
+    path = tmp_path / "huge.mp3"
+    path.write_bytes(bytes(data))
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(AudioFileError, match=r"huge\.mp3: MP3 header claims \d+ frames"):
+            fn(path)
+
+
+@pytest.mark.parametrize("name,data", [("noise.xyz", bytes(range(256)) * 8), ("text.wav", b"hello world, not audio" * 10),
+                                       ("zeros.flac", bytes(4096))])
+def test_unknown_format(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(AudioFileError, match=rf"{name.replace('.', '[.]')}: (cannot decode|not a WAV)"):
+            fn(path)
+
+
+def test_unknown_format_in_a_buffer_is_named():
+    with pytest.raises(AudioFileError, match="<2048-byte buffer>: cannot decode"):
+        torchsound.load(bytes(range(256)) * 8)
+
+
+_mutation = st.one_of(
+    st.tuples(st.just("flip"), st.integers(0, 4095), st.integers(1, 255)),
+    st.tuples(st.just("cut"), st.integers(0, 4095), st.just(0)),
+    st.tuples(st.just("set32"), st.integers(0, 200), st.sampled_from([0, 1, 0x7FFFFFFF, 0xFFFFFFFF, 0xFFFFFFF0])),
+)
+
+
+@pytest.mark.parametrize("fmt", ["wav", "flac", "mp3"])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutations=st.lists(_mutation, min_size=1, max_size=4))
+def test_fuzz_mutated_files_fail_cleanly(samples, fmt, mutations):
+    data = bytearray(samples[fmt])
+    for op, pos, value in mutations:
+        pos = min(pos, max(len(data) - 1, 0))
+        if op == "flip" and data:
+            data[pos] ^= value
+        elif op == "cut":
+            del data[pos:]
+        elif op == "set32" and pos + 4 <= len(data):
+            data[pos : pos + 4] = struct.pack("<I", value)
+    for call in (lambda: torchsound.info(bytes(data)), lambda: torchsound.load(bytes(data))):
+        try:
+            result = call()
+        except (AudioFileError, FileNotFoundError) as err:
+            assert "buffer>:" in str(err)
+            continue
+        if isinstance(result, tuple):  # decoded: a sane tensor no longer than the file allows
+            waveform, sample_rate = result
+            assert waveform.dtype in (torch.float32, torch.float64) and sample_rate > 0
+            assert waveform.numel() <= 64 * len(data) + 16 * 2**20
