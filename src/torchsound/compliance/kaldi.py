@@ -241,7 +241,8 @@ def _mel_matrix(num_bins, padded, sample_freq, low_freq, high_freq, vtln_low, vt
 
 
 @cached()
-def _window(window_type, window_size, blackman_coeff, dtype, device):
+def _window(window_type, window_size, padded, blackman_coeff, dtype, device):
+    """The window, followed by ``padded - window_size`` zeros (the FFT's zero padding)."""
     n = torch.arange(window_size, dtype=torch.float64)
     a = 2.0 * math.pi / (window_size - 1)
     if window_type == HANNING:
@@ -254,6 +255,7 @@ def _window(window_type, window_size, blackman_coeff, dtype, device):
         w = torch.ones(window_size, dtype=torch.float64)
     else:  # BLACKMAN
         w = blackman_coeff - 0.5 * torch.cos(a * n) + (0.5 - blackman_coeff) * torch.cos(2.0 * a * n)
+    w = torch.cat([w, w.new_zeros(padded - window_size)])
     return w.to(device=device, dtype=dtype)
 
 
@@ -318,30 +320,68 @@ def _window_sizes(fn, num_samples, sample_frequency, frame_length, frame_shift, 
     return size, shift, padded
 
 
-def _frames(x: torch.Tensor, size: int, shift: int, snip_edges: bool) -> torch.Tensor:
-    """Cut ``(..., time)`` into Kaldi frames ``(..., frame, size)`` (a strided view when ``snip_edges``).
+def _centered_signal(x: torch.Tensor, size: int, shift: int) -> torch.Tensor:
+    """The samples ``snip_edges=False`` frames cover, so that frame ``t`` starts at ``t * shift``.
 
-    With ``snip_edges=False`` frame ``t`` is centred on ``t * shift + shift // 2`` and samples beyond
-    the ends are mirrored (Kaldi's ``ExtractWindow``: sample ``-1`` is sample ``0``).
+    Kaldi centres frame ``t`` on ``t * shift + shift // 2`` and mirrors samples beyond the ends
+    (sample ``-1`` is sample ``0``, sample ``time`` is sample ``time - 1``).
     """
     num_samples = x.shape[-1]
-    if snip_edges:
-        return x.unfold(-1, size, shift)
     num_frames = (num_samples + shift // 2) // shift
-    if num_frames == 0:
-        return x.new_zeros(*x.shape[:-1], 0, size)
     first = shift // 2 - size // 2
-    index = torch.arange(first, first + (num_frames - 1) * shift + size, device=x.device)
+    index = torch.arange(first, first + max(num_frames - 1, 0) * shift + size, device=x.device)
     index = torch.remainder(index, 2 * num_samples)
     index = torch.where(index >= num_samples, 2 * num_samples - 1 - index, index)
-    return x.index_select(-1, index).unfold(-1, size, shift)
+    signal = x.index_select(-1, index)
+    return signal if num_frames > 0 else signal[..., :0]
 
 
-def _log_energy(frames: torch.Tensor, energy_floor: float) -> torch.Tensor:
-    energy = frames.square().sum(-1).clamp_min(_EPS).log()
+def _log_energy(energy: torch.Tensor, energy_floor: float) -> torch.Tensor:
+    energy = energy.clamp_min(_EPS).log()
     if energy_floor > 0.0:
         energy = energy.clamp_min(math.log(energy_floor))
     return energy
+
+
+def _windowed_frames_per_frame(signal, size, shift, padded, window, *, dither, remove_dc_offset, preemphasis, need_raw_energy):
+    """Kaldi's ``ProcessWindow`` frame by frame (needed with dither, which differs per frame)."""
+    frames = signal.unfold(-1, size, shift)
+    if dither != 0.0:
+        frames = frames + dither * torch.randn_like(frames)
+    if remove_dc_offset:
+        frames = frames - frames.mean(-1, keepdim=True)
+    raw_energy = frames.square().sum(-1) if need_raw_energy else None
+    if preemphasis != 0.0:
+        # x[i] - c * x[i - 1], with x[-1] taken as x[0] (Kaldi's convention).
+        frames = frames - preemphasis * torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
+    frames = torch.nn.functional.pad(frames, (0, padded - size)) * window
+    return frames, raw_energy
+
+
+def _windowed_frames_fast(signal, size, shift, padded, window, *, remove_dc_offset, preemphasis, need_raw_energy):
+    """``_windowed_frames_per_frame`` without dither, in fewer passes over the frames.
+
+    Pre-emphasis is linear, so it runs once on the signal and the frames of its output are cut
+    ``padded`` long (the zero tail of ``window`` masks the extra samples, which gives the FFT's zero
+    padding for free). Then, with frame mean ``m``, ``(x[i] - m) - c (x[i-1] - m) = e[i] - (1 - c) m``
+    for every sample but the first of each frame, which is set apart (Kaldi uses ``x[-1] = x[0]``).
+    """
+    raw = signal.unfold(-1, size, shift)
+    mean = raw.mean(-1, keepdim=True) if remove_dc_offset else None
+    raw_energy = None
+    if need_raw_energy:
+        # sum((x - m)^2) in one pass; var() warns on an empty batch, where the sum is as good
+        centred = remove_dc_offset and raw.numel() > 0
+        raw_energy = raw.var(-1, correction=0) * size if centred else raw.square().sum(-1)
+    c = preemphasis
+    emphasised = signal if c == 0.0 else torch.cat([signal[..., :1] * (1.0 - c), signal[..., 1:] - c * signal[..., :-1]], dim=-1)
+    emphasised = torch.nn.functional.pad(emphasised, (0, padded - size))
+    frames = emphasised.unfold(-1, padded, shift)
+    frames = (frames - (1.0 - c) * mean) * window if remove_dc_offset else frames * window
+    if c != 0.0:
+        first = raw[..., 0] - mean[..., 0] if remove_dc_offset else raw[..., 0]
+        frames[..., 0] = (1.0 - c) * first * window[0]
+    return frames, raw_energy
 
 
 def _power_spectrum_and_energy(
@@ -371,22 +411,19 @@ def _power_spectrum_and_energy(
     size, shift, padded = _window_sizes(
         fn, x.shape[-1], sample_frequency, frame_length, frame_shift, round_to_power_of_two, preemphasis_coefficient
     )
-    frames = _frames(x, size, shift, snip_edges)
+    signal = x if snip_edges else _centered_signal(x, size, shift)
+    window = _window(window_type, size, padded, float(blackman_coeff), x.dtype, x.device)
+    options = dict(remove_dc_offset=remove_dc_offset, preemphasis=preemphasis_coefficient, need_raw_energy=need_energy and raw_energy)
     if dither != 0.0:
-        frames = frames + dither * torch.randn_like(frames)
-    if remove_dc_offset:
-        frames = frames - frames.mean(-1, keepdim=True)
-    energy = _log_energy(frames, energy_floor) if need_energy and raw_energy else None
-    if preemphasis_coefficient != 0.0:
-        # x[i] - c * x[i - 1], with x[-1] taken as x[0] (Kaldi's convention).
-        previous = torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
-        frames = frames - preemphasis_coefficient * previous
-    frames = frames * _window(window_type, size, float(blackman_coeff), frames.dtype, frames.device)
+        frames, energy = _windowed_frames_per_frame(signal, size, shift, padded, window, dither=dither, **options)
+    else:
+        frames, energy = _windowed_frames_fast(signal, size, shift, padded, window, **options)
     if need_energy and not raw_energy:
-        energy = _log_energy(frames, energy_floor)
+        energy = frames.square().sum(-1)
+    energy = _log_energy(energy, energy_floor) if need_energy else None
     if frames.numel() == 0:  # empty batch or no frame: MKL's FFT rejects empty inputs
-        return frames.new_zeros(*frames.shape[:-1], padded // 2 + 1), frames.sum(-1), padded
-    spectrum = torch.fft.rfft(frames, n=padded)
+        return frames.new_zeros(*frames.shape[:-1], padded // 2 + 1), energy, padded
+    spectrum = torch.fft.rfft(frames)
     if use_power:
         spectrum = spectrum.real.square() + spectrum.imag.square()
     else:

@@ -1,0 +1,107 @@
+"""Kaldi features: torchsound.compliance.kaldi against kaldi-native-fbank, and batched against a loop.
+
+    .venv/bin/python benchmarks/bench_kaldi.py [--reps 7]
+
+Prints a markdown table of median times and ratios (ours / peer; < 1 means torchsound is faster).
+Input: the bundled speech sample tiled to 10 s at 16 kHz, at 16-bit integer scale as Kaldi sees it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import kaldi_native_fbank as knf
+import numpy as np
+import soundfile
+import torch
+
+from torchsound.compliance import kaldi
+from torchsound.utils import sample_path
+
+RATE = 16000
+SECONDS = 10
+BATCH = 32
+
+
+def _clips():
+    speech, rate = soundfile.read(sample_path(), dtype="float32")
+    assert rate == RATE
+    n = RATE * SECONDS
+    tiled = np.resize(speech, n + BATCH * 997)
+    # 32 different 10 s clips (shifted copies), (batch, 1, time)
+    clips = np.stack([tiled[i * 997 : i * 997 + n] for i in range(BATCH)]) * 32768
+    return torch.from_numpy(clips).unsqueeze(1)
+
+
+def _time(fn, reps):
+    fn()
+    fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def _knf_features(computer_factory, samples):
+    computer = computer_factory()
+    computer.accept_waveform(float(RATE), samples)
+    computer.input_finished()
+    return np.stack([computer.get_frame(i) for i in range(computer.num_frames_ready)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=7)
+    args = parser.parse_args()
+
+    clips = _clips()
+    one = clips[0]  # (1, time)
+    one_np = one[0].numpy().copy()
+
+    fbank_opts = knf.FbankOptions()
+    fbank_opts.frame_opts.dither = 0.0
+    fbank_opts.mel_opts.num_bins = 80
+    fbank_opts.energy_floor = 1.0
+    mfcc_opts = knf.MfccOptions()
+    mfcc_opts.frame_opts.dither = 0.0
+    mfcc_opts.use_energy = False
+    mfcc_opts.energy_floor = 1.0
+    povey = kaldi._window("povey", 400, 400, 0.42, torch.float32, torch.device("cpu")).tolist()
+    stft = knf.Stft(knf.StftConfig(n_fft=512, hop_length=160, win_length=400, center=False, window=povey))
+
+    ours = {
+        "fbank": lambda x: kaldi.fbank(x, num_mel_bins=80),
+        "mfcc": lambda x: kaldi.mfcc(x),
+        "spectrogram": lambda x: kaldi.spectrogram(x),
+    }
+    peers = {
+        "fbank": ("kaldi-native-fbank OnlineFbank", lambda: _knf_features(lambda: knf.OnlineFbank(fbank_opts), one_np)),
+        "mfcc": ("kaldi-native-fbank OnlineMfcc", lambda: _knf_features(lambda: knf.OnlineMfcc(mfcc_opts), one_np)),
+        "spectrogram": ("kaldi-native-fbank Stft (same framing, no log)", lambda: stft(one_np)),
+    }
+    # same numbers first: the comparison is only meaningful if the outputs agree
+    agree = np.abs(ours["fbank"](one).numpy() - peers["fbank"][1]()).max()
+
+    rows = []
+    for name, fn in ours.items():
+        peer_name, peer = peers[name]
+        t_ours, t_peer = _time(lambda: fn(one), args.reps), _time(peer, args.reps)
+        rows.append((f"{name}, 1 x {SECONDS} s", t_ours, peer_name, t_peer))
+    for name, fn in ours.items():
+        t_batch = _time(lambda: fn(clips), max(3, args.reps // 2))
+        t_loop = _time(lambda: [fn(clip) for clip in clips], max(3, args.reps // 2))
+        rows.append((f"{name}, {BATCH} x {SECONDS} s batched", t_batch, "torchsound, one call per clip", t_loop))
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; fbank max |ours - knf| = {agree:.2e}\n")
+    print("| case | torchsound (ms) | peer | peer (ms) | ratio ours/peer |")
+    print("|---|---:|---|---:|---:|")
+    for case, t_ours, peer_name, t_peer in rows:
+        print(f"| {case} | {t_ours:.2f} | {peer_name} | {t_peer:.2f} | {t_ours / t_peer:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
