@@ -63,10 +63,10 @@ def test_lossy_formats_roundtrip(tmp_path, fmt, encoding, sr):
     assert (info.encoding, info.bits_per_sample, info.sample_rate, info.num_channels) == (encoding, 0, sr, 2)
     y, got_sr = torchsound.load(path)
     assert got_sr == sr and y.shape[1] == info.num_frames
-    torch.testing.assert_close(y, _sf_read(str(path))[0], rtol=0, atol=0)
-    if fmt != "opus":  # libsndfile's Opus reader keeps the pre-skip; the others are sample-exact in length
-        assert y.shape[1] == x.shape[1]
-        assert snr_db(x.numpy(), y.numpy()) > 20
+    # Opus is decoded by FFmpeg by default (libopus builds differ in the last bits from libsndfile's)
+    torch.testing.assert_close(y, _sf_read(str(path))[0], **tol("float32"))
+    assert y.shape[1] == x.shape[1]
+    assert snr_db(x.numpy(), y.numpy()) > 20
 
 
 def test_mp3_bit_rate_and_vorbis_quality_honoured(tmp_path):
