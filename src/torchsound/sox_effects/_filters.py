@@ -1,1 +1,142 @@
-"""placeholder"""
+"""Filter and EQ effects: the biquad family, deemph, riaa (FIR designs: sinc, fir, hilbert live in _fir)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .. import functional as F
+from ._args import EffectArgs
+from ._registry import effect
+
+_BUTTERWORTH_Q = math.sqrt(0.5)
+
+
+def equivalent_q(a: EffectArgs, freq: float, width: float, unit: str, gain_db: float = 0.0) -> float:
+    """The Q that gives sox's bandwidth ``alpha`` for a width in ``unit`` (q, h, o or s)."""
+    w0 = 2 * math.pi * freq / a.sample_rate
+    if unit == "q":
+        return width
+    if unit == "h":
+        return freq / width
+    if unit == "o":
+        return 1 / (2 * math.sinh(math.log(2) / 2 * width * w0 / math.sin(w0)))
+    amp = 10 ** (gain_db / 40)  # "s": shelf slope
+    return 1 / math.sqrt((amp + 1 / amp) * (1 / width - 1) + 2)
+
+
+def _one_pole(x, a: EffectArgs, freq: float, highpass: bool):
+    pole = math.exp(-2 * math.pi * freq / a.sample_rate)
+    if highpass:
+        b = [(1 + pole) / 2, -(1 + pole) / 2]
+    else:
+        b = [1 - pole, 0.0]
+    coeffs = dict(dtype=torch.float64, device=x.device)
+    return F.lfilter(x, torch.tensor([1.0, -pole], **coeffs), torch.tensor(b, **coeffs), clamp=False)
+
+
+def _hilo(highpass: bool):
+    def run(x, sr, a: EffectArgs):
+        poles = a.pop_flag("-1", "-2")
+        freq = a.frequency("cutoff frequency")
+        if poles == "-1":
+            return _one_pole(x, a, freq, highpass), sr
+        width, unit = a.width("q", "qohk") if a.remaining() else (_BUTTERWORTH_Q, "q")
+        fn = F.highpass_biquad if highpass else F.lowpass_biquad
+        return fn(x, sr, freq, equivalent_q(a, freq, width, unit)), sr
+
+    return run
+
+
+effect("lowpass")(_hilo(False))
+effect("highpass")(_hilo(True))
+
+
+@effect("bandpass")
+def _bandpass(x, sr, a: EffectArgs):
+    skirt = a.pop_flag("-c") is not None
+    freq = a.frequency("center frequency")
+    width, unit = a.width("h", "hkqo")
+    return F.bandpass_biquad(x, sr, freq, equivalent_q(a, freq, width, unit), skirt), sr
+
+
+@effect("bandreject")
+def _bandreject(x, sr, a: EffectArgs):
+    freq = a.frequency("center frequency")
+    width, unit = a.width("h", "hkqo")
+    return F.bandreject_biquad(x, sr, freq, equivalent_q(a, freq, width, unit)), sr
+
+
+@effect("allpass")
+def _allpass(x, sr, a: EffectArgs):
+    freq = a.frequency("center frequency")
+    width, unit = a.width("h", "hkqo")
+    return F.allpass_biquad(x, sr, freq, equivalent_q(a, freq, width, unit)), sr
+
+
+@effect("equalizer")
+def _equalizer(x, sr, a: EffectArgs):
+    freq = a.frequency("center frequency")
+    width, unit = a.width("q", "qohk")
+    gain = a.number("gain in dB")
+    return F.equalizer_biquad(x, sr, freq, gain, equivalent_q(a, freq, width, unit)), sr
+
+
+@effect("band")
+def _band(x, sr, a: EffectArgs):
+    noise = a.pop_flag("-n") is not None
+    freq = a.frequency("center frequency")
+    if a.remaining():
+        width, unit = a.width("h", "hkqo")
+        if unit == "q":
+            bandwidth = freq / width
+        elif unit == "o":
+            bandwidth = freq * (2 ** width - 1) * 2 ** (-0.5 * width)
+        else:
+            bandwidth = width
+    else:
+        bandwidth = freq / 2
+    return F.band_biquad(x, sr, freq, freq / bandwidth, noise), sr
+
+
+def _shelf(treble: bool):
+    def run(x, sr, a: EffectArgs):
+        gain = a.number("gain in dB")
+        freq = a.frequency("frequency") if a.remaining() else (3000.0 if treble else 100.0)
+        if freq > sr / 2:
+            raise a.error(f"{freq:g}", "frequency must be below half the sample rate")
+        width, unit = a.width("s", "shkqo") if a.remaining() else (0.5, "s")
+        fn = F.treble_biquad if treble else F.bass_biquad
+        return fn(x, sr, gain, freq, equivalent_q(a, freq, width, unit, gain)), sr
+
+    return run
+
+
+effect("bass")(_shelf(False))
+effect("treble")(_shelf(True))
+
+
+@effect("biquad")
+def _biquad(x, sr, a: EffectArgs):
+    names = ["b0", "b1", "b2", "a0", "a1", "a2"]
+    if a.remaining() != 6:
+        raise a.usage_error("needs exactly 6 coefficients b0 b1 b2 a0 a1 a2 (wrong number of arguments)")
+    coeffs = [a.number(n) for n in names]
+    if coeffs[3] == 0:
+        raise a.error(a.args[3], "a0 must not be 0")
+    return F.biquad(x, *coeffs), sr
+
+
+@effect("deemph")
+def _deemph(x, sr, a: EffectArgs):
+    if int(sr) not in (44100, 48000) or sr != int(sr):
+        raise a.usage_error(f"works only at 44100 or 48000 Hz, got {sr:g} Hz")
+    return F.deemph_biquad(x, int(sr)), sr
+
+
+@effect("riaa")
+def _riaa(x, sr, a: EffectArgs):
+    if sr not in (44100, 48000, 88200, 96000):
+        raise a.usage_error(f"works only at 44100, 48000, 88200 or 96000 Hz, got {sr:g} Hz")
+    return F.riaa_biquad(x, int(sr)), sr
