@@ -197,3 +197,15 @@ def overrides(monkeypatch):
     _download.clear_url_overrides()
     yield _download
     _download.clear_url_overrides()
+
+
+def serve_as(monkeypatch, server, overrides, module, url: str, data: bytes, attr: str = "CORPUS") -> None:
+    """Serve ``data`` for the official ``url`` and make ``module.<attr>`` expect its sha256 (URL unchanged)."""
+    import dataclasses
+
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    overrides.set_url_override(url, server.add(name, data))
+    digest = hashlib.sha256(data).hexdigest()
+    corpus = getattr(module, attr)
+    subsets = {k: tuple(dataclasses.replace(r, checksum=digest) if r.url == url else r for r in v) for k, v in corpus.subsets.items()}
+    monkeypatch.setattr(module, attr, dataclasses.replace(corpus, subsets=subsets))

@@ -66,6 +66,14 @@ class Corpus:
             msg += f" Found on disk: {', '.join(present)}."
         return DatasetNotFoundError(msg + " " + self.how_to_download(root, subset))
 
+    def checksum_for(self, url: str) -> Optional[str]:
+        """The official checksum of ``url`` (None for a URL outside the catalog, e.g. a user's own archive)."""
+        for resources in self.subsets.values():
+            for res in resources:
+                if res.url == url:
+                    return res.checksum
+        return None
+
     def ensure(self, path: PathLike, *, root: PathLike, subset: str, download: bool, extract_to: Optional[PathLike] = None, present: Sequence[str] = ()) -> None:
         """Make sure ``path`` exists: download ``subset`` when allowed, else raise the not-found error."""
         if os.path.isdir(path):

@@ -13,6 +13,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ._common import Corpus, Resource, bad_line, load_audio, read_lines
+from ._download import download_and_extract
 
 URL = "aew"
 FOLDER_IN_ARCHIVE = "ARCTIC"
@@ -88,12 +89,7 @@ class CMUARCTIC(Dataset):
         if not os.path.isdir(self._path):
             if not download:
                 raise CORPUS.not_found(self._path, root=os.path.dirname(root), subset=voice)
-            if voice:
-                CORPUS.fetch(voice, root)
-            else:
-                from ._download import download_and_extract
-
-                download_and_extract(url, root, checksum=None)
+            download_and_extract(url, root, checksum=CORPUS.checksum_for(url))
         self._text = os.path.join(self._path, self._folder_text, self._file_text)
         self._walker = _parse_prompts(self._text)
 

@@ -87,7 +87,7 @@ class CMUDict(Dataset):
             if not target.exists():
                 if not download:
                     raise CORPUS.not_found(target, root=root)
-                download_file(source, target, checksum=_CHECKSUMS.get(source))
+                download_file(source, target, checksum=CORPUS.checksum_for(source))
         self._symbols = [line.strip() for _, line in read_lines(symbol_file)]
         self._dictionary = _parse_dictionary(read_lines(dict_file, encoding="latin-1"), exclude_punctuations, os.fspath(dict_file))
 

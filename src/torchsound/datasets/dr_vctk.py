@@ -10,6 +10,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ._common import Corpus, Resource, check_choice, load_audio, read_lines, split_line, to_int
+from ._download import download_and_extract
 
 _URL = "https://datashare.ed.ac.uk/bitstream/handle/10283/3038/DR-VCTK.zip"
 _CHECKSUM = "781f12f4406ed36ed27ae3bce55da47ba176e2d8bae67319e389e07b2c9bd769"
@@ -50,9 +51,7 @@ class DR_VCTK(Dataset):
             archive = root / "DR-VCTK.zip"
             if not download and not archive.is_file():
                 raise CORPUS.not_found(self._path, root=root, subset=subset)
-            from ._download import download_and_extract
-
-            download_and_extract(url, root, checksum=_CHECKSUM if url == _URL else None)
+            download_and_extract(url, root, checksum=CORPUS.checksum_for(url))
         self._config = self._load_config(self._config_filepath)
         self._filename_list = sorted(self._config)
 

@@ -10,6 +10,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ._common import Corpus, Resource, check_choice, load_audio
+from ._download import download_and_extract
 
 URL = "http://opihi.cs.uvic.ca/sound/genres.tar.gz"
 FOLDER_IN_ARCHIVE = "genres"
@@ -94,9 +95,7 @@ class GTZAN(Dataset):
         if not os.path.isdir(self._path):
             if not download:
                 raise CORPUS.not_found(self._path, root=root)
-            from ._download import download_and_extract
-
-            download_and_extract(url, root, checksum=_CHECKSUM if url == URL else None)
+            download_and_extract(url, root, checksum=CORPUS.checksum_for(url))
         if subset is not None:
             self._walker = _expand(subset)
             return

@@ -13,6 +13,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ._common import Corpus, Resource, bad_line, load_audio, present_dirs, scan_files, stem
+from ._download import download_and_extract
 
 URL = "train-clean-100"
 FOLDER_IN_ARCHIVE = "LibriTTS"
@@ -64,12 +65,7 @@ class LIBRITTS(Dataset):
         if not os.path.isdir(self._path):
             if not download:
                 raise CORPUS.not_found(self._path, root=root, subset=subset or basename, present=present_dirs(archive_dir))
-            if subset:
-                CORPUS.fetch(subset, root)
-            else:
-                from ._download import download_and_extract
-
-                download_and_extract(url, root, checksum=None)
+            download_and_extract(url, root, checksum=CORPUS.checksum_for(url))
         self._walker = sorted(stem(p) for p in scan_files(self._path, 2, self._ext_audio))
 
     def __getitem__(self, n: int) -> Tuple[Tensor, int, str, str, int, int, str]:

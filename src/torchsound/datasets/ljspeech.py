@@ -11,6 +11,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ._common import Corpus, Resource, bad_line, load_audio
+from ._download import download_and_extract
 
 _URL = "https://data.keithito.com/data/speech/LJSpeech-1.1.tar.bz2"
 _CHECKSUM = "be1a30453f28eb8dd26af4101ae40cbf2c50413b1bb21936cbcdc6fae3de8aa5"
@@ -56,12 +57,7 @@ class LJSPEECH(Dataset):
         if not self._path.is_dir():
             if not download:
                 raise CORPUS.not_found(self._path, root=root)
-            if url == _URL:
-                CORPUS.fetch("LJSpeech-1.1", root)
-            else:
-                from ._download import download_and_extract
-
-                download_and_extract(url, root, checksum=None)
+            download_and_extract(url, root, checksum=CORPUS.checksum_for(url))
         self._flist = read_pipe_csv(self._metadata_path, 3, "'<id>|<transcript>|<normalized transcript>'")
 
     def __getitem__(self, n: int) -> Tuple[Tensor, int, str, str]:

@@ -11,6 +11,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ._common import Corpus, Resource, bad_line, check_choice, load_audio, present_dirs, read_lines, scan_files
+from ._download import download_and_extract
 
 FOLDER_IN_ARCHIVE = "SpeechCommands"
 URL = "speech_commands_v0.02"
@@ -87,12 +88,7 @@ class SPEECHCOMMANDS(Dataset):
         if not os.path.isdir(self._path):
             if not download:
                 raise CORPUS.not_found(self._path, root=root, subset=version or basename, present=present_dirs(self._archive))
-            if version:
-                CORPUS.fetch(version, root, extract_to=self._path)
-            else:
-                from ._download import download_and_extract
-
-                download_and_extract(url, root, checksum=None, extract_to=self._path)
+            download_and_extract(url, root, checksum=CORPUS.checksum_for(url), extract_to=self._path)
 
         if subset == "validation":
             self._walker = _load_list(self._path, "validation_list.txt")

@@ -10,6 +10,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ._common import Corpus, Resource, check_choice, load_audio
+from ._download import download_and_extract
 
 URL = "https://datashare.is.ed.ac.uk/bitstream/handle/10283/3443/VCTK-Corpus-0.92.zip"
 _CHECKSUM = "f96258be9fdc2cbff6559541aae7ea4f59df3fcaf5cf963aae5ca647357e359c"
@@ -49,9 +50,7 @@ class VCTK_092(Dataset):
         if not os.path.isdir(self._path):
             if not download:
                 raise CORPUS.not_found(self._path, root=root, subset=mic_id)
-            from ._download import download_and_extract
-
-            download_and_extract(url, root, checksum=_CHECKSUM if url == URL else None, extract_to=self._path)
+            download_and_extract(url, root, checksum=CORPUS.checksum_for(url), extract_to=self._path)
 
         self._sample_ids = []
         for speaker in sorted(os.listdir(self._txt_dir)):

@@ -10,6 +10,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ._common import Corpus, Resource, bad_line, load_audio, scan_files, stem
+from ._download import download_and_extract
 
 _URL = "http://www.openslr.org/resources/1/waves_yesno.tar.gz"
 _CHECKSUM = "c3f49e0cca421f96b75b41640749167b52118f232498667ca7a5f9416aef8e73"
@@ -41,9 +42,7 @@ class YESNO(Dataset):
         if not self._path.is_dir():
             if not download:
                 raise CORPUS.not_found(self._path, root=root)
-            from ._download import download_and_extract
-
-            download_and_extract(url, root, checksum=_CHECKSUM if url == _URL else None)
+            download_and_extract(url, root, checksum=CORPUS.checksum_for(url))
             if not self._path.is_dir():
                 raise CORPUS.not_found(self._path, root=root)
         self._walker = sorted(stem(p) for p in scan_files(self._path, 0, ".wav"))
