@@ -139,7 +139,7 @@ def test_bad_channel(channel):
         (dict(high_freq=9000.0), "high_freq must resolve"),
         (dict(low_freq=8000.0), "low_freq must be in"),
         (dict(vtln_warp=0.9, vtln_low=10.0), "VTLN needs"),
-        (dict(num_mel_bins=0), "num_mel_bins must be >= 1"),
+        (dict(num_mel_bins=2), "num_mel_bins must be >= 3, got 2"),
     ],
 )
 def test_bad_options(kwargs, match):
@@ -154,5 +154,7 @@ def test_bad_inputs():
         kaldi.mfcc(torch.randn(1, 4000), num_ceps=24)
     with pytest.raises(ValueError, match="0-d"):
         kaldi.spectrogram(torch.tensor(1.0))
+    with pytest.raises(ValueError, match="window_length_padded must be even, got 511"):
+        kaldi.get_mel_banks(23, 511, 16000.0, 20.0, 0.0, 100.0, -500.0, 1.0)
     with pytest.raises(ValueError, match="vtln_low_cutoff must be above low_freq"):
         kaldi.vtln_warp_freq(10.0, 7000.0, 20.0, 8000.0, 0.9, torch.ones(3))

@@ -149,8 +149,10 @@ def vtln_warp_mel_freq(
 
 def _mel_banks_float64(num_bins, window_length_padded, sample_freq, low_freq, high_freq, vtln_low, vtln_high, vtln_warp_factor):
     fn = "get_mel_banks"
-    check_int("num_bins", num_bins, fn=fn, minimum=1)
+    check_int("num_bins", num_bins, fn=fn, minimum=3)  # Kaldi's minimum
     check_int("window_length_padded", window_length_padded, fn=fn, minimum=2)
+    if window_length_padded % 2:
+        raise ValueError(f"{fn}: window_length_padded must be even, got {window_length_padded}")
     check_positive("sample_freq", sample_freq, fn=fn)
     num_fft_bins = window_length_padded // 2
     nyquist = 0.5 * sample_freq
@@ -528,8 +530,9 @@ def spectrogram(
             remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
             sample_frequency=sample_frequency, snip_edges=snip_edges, window_type=window_type,
         )  # fmt: skip
-        log_power = power[..., 1:].clamp_min(_EPS).log()
-        return torch.cat([energy.unsqueeze(-1), log_power], dim=-1)
+        feature = power.clamp_min(_EPS).log()
+        feature[..., 0] = energy  # Kaldi puts the log energy where the DC bin was
+        return feature
 
     feature = _map_rows(compute, x)
     return restore(_subtract_mean(feature, subtract_mean), dtype)
@@ -542,7 +545,7 @@ def _fbank(
     vtln_high, vtln_low, vtln_warp, window_type,
 ):  # fmt: skip
     """Mel energies ``(..., frame, num_mel_bins)`` and the log energy (``None`` unless ``use_energy``)."""
-    check_int("num_mel_bins", num_mel_bins, fn=fn, minimum=1)
+    check_int("num_mel_bins", num_mel_bins, fn=fn, minimum=3)
     spectrum, energy, padded = _power_spectrum_and_energy(
         fn, x, blackman_coeff=blackman_coeff, dither=dither,
         energy_floor=energy_floor, frame_length=frame_length, frame_shift=frame_shift,
@@ -682,7 +685,7 @@ def mfcc(
     """
     fn = "mfcc"
     check_int("num_ceps", num_ceps, fn=fn, minimum=1)
-    check_int("num_mel_bins", num_mel_bins, fn=fn, minimum=1)
+    check_int("num_mel_bins", num_mel_bins, fn=fn, minimum=3)
     if num_ceps > num_mel_bins:
         raise ValueError(f"{fn}: num_ceps must be <= num_mel_bins={num_mel_bins}, got {num_ceps}")
     x, dtype = upcast(_select_channel(fn, waveform, channel))
