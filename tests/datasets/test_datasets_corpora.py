@@ -474,3 +474,30 @@ def test_musan(tmp_path):
         Musan(tmp_path, "voices")
     with pytest.raises(DatasetNotFoundError, match="openslr.org/17"):
         Musan(tmp_path / "none", "music")
+
+
+# --------------------------------------------------------------------------- corrupt metadata lines name file and line
+
+
+def test_corrupt_lines_in_label_files(tmp_path):
+    snips = Path(tmp_path, "SNIPS")
+    write_audio(snips / "test" / "Amy-snips-test-0.wav")
+    write_text(snips / "all.iob.snips.txt", "Amy-snips-test-0 BOS hi EOS\tO O Greet\nAmy-snips-test-1 BOS no tab here EOS O O O O\n")
+    with pytest.raises(MetadataError, match=r"all\.iob\.snips\.txt, line 2"):
+        D.Snips(tmp_path, "test", audio_format="wav")
+
+    fluent = Path(tmp_path, "fluent_speech_commands_dataset", "data")
+    write_text(fluent / "test_data.csv", ",path,speakerId,transcription,action,object,location\n0,wavs/speakers/s/a.wav,s,Hi,a,b,c\n1,wavs/speakers/s/b.wav,s\n")
+    with pytest.raises(MetadataError, match=r"test_data\.csv, line 3"):
+        D.FluentSpeechCommands(tmp_path, "test")
+
+    quesst = Path(tmp_path, "quesst14Database", "scoring")
+    write_text(quesst / "language_key_dev.lst", "quesst14Database/dev_queries/q1.wav nnenglish\nquesst14Database/dev_queries/q2.wav\n")
+    with pytest.raises(MetadataError, match=r"language_key_dev\.lst, line 2"):
+        D.QUESST14(tmp_path, "dev")
+
+    emo = Path(tmp_path, "IEMOCAP", "Session1")
+    write_audio(emo / "sentences" / "wav" / "Ses01F_impro01" / "Ses01F_impro01_F000.wav")
+    write_text(emo / "dialog" / "EmoEvaluation" / "Ses01F_impro01.txt", "% header\n\n[6.29 - 8.23] Ses01F_impro01_F000 neu\n")
+    with pytest.raises(MetadataError, match=r"Ses01F_impro01\.txt, line 3"):
+        D.IEMOCAP(tmp_path, sessions=(1,))

@@ -269,3 +269,20 @@ def _sha(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
+
+
+def test_stale_partial_file_is_refetched_once(tmp_path, server, overrides):
+    payload = os.urandom(10_000)
+    url = server.add("blob.bin", payload)
+    dest = tmp_path / "blob.bin"
+    Path(str(dest) + ".part").write_bytes(os.urandom(4_000))  # from an older version of the file
+    overrides.download_file(url, dest, checksum=_sha(payload), progress=False)
+    assert dest.read_bytes() == payload
+    assert server.requests_for("blob.bin") == ["bytes=4000-", None]
+
+
+def test_default_asset_location_is_torch_hub(monkeypatch, tmp_path):
+    import torch.hub
+
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+    assert _download._asset_cache() == tmp_path / "hub" / "torchaudio"

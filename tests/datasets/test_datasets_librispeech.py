@@ -171,3 +171,11 @@ def test_librimix_errors(tmp_path):
         LibriMix(tmp_path, subset="dev", mode="avg")
     with pytest.raises(DatasetNotFoundError, match="train-360"):
         LibriMix(tmp_path)
+
+
+def test_badly_named_file_is_reported(tmp_path):
+    make_librispeech(tmp_path, "dev-clean", layout={(7, 8): [0]})
+    (tmp_path / "LibriSpeech" / "dev-clean" / "7" / "8" / "7-8-x.flac").write_bytes(b"")
+    ds = LIBRISPEECH(tmp_path, url="dev-clean")
+    with pytest.raises(MetadataError, match=r"dev-clean: file '7-8-x' does not follow the corpus naming"):
+        ds.get_metadata(1)

@@ -144,6 +144,11 @@ def bad_line(path: PathLike, number: int, line: str, expected: str) -> MetadataE
     return MetadataError(f"{os.fspath(path)}, line {number}: expected {expected}, got {line!r}")
 
 
+def bad_name(folder: PathLike, name: str, expected: str) -> MetadataError:
+    """Error for a file whose name does not follow the corpus's naming scheme."""
+    return MetadataError(f"{os.fspath(folder)}: file {name!r} does not follow the corpus naming; expected {expected}")
+
+
 def split_line(path: PathLike, number: int, line: str, sep: Optional[str], count: int, expected: str) -> List[str]:
     """``line.split(sep, count - 1)``, requiring exactly ``count`` fields (else ``MetadataError``)."""
     fields = line.split(sep, count - 1) if sep is not None else line.split(None, count - 1)

@@ -161,8 +161,9 @@ def download_file(
     """Download ``url`` to ``dest`` (through any override), resuming and retrying; verify; rename.
 
     A partial download is kept as ``dest + ".part"`` and resumed by the next call. On a checksum
-    mismatch the partial file is deleted and ``ChecksumError`` is raised; ``dest`` is only ever
-    created complete and verified. Returns ``dest``.
+    mismatch the partial file is deleted and ``ChecksumError`` is raised (after one fresh retry when
+    the mismatch may come from a stale partial file); ``dest`` is only ever created complete and
+    verified. Returns ``dest``.
     """
     dest = os.fspath(dest)
     os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
@@ -170,23 +171,32 @@ def download_file(
     source = resolve_url(url)
     retries = RETRIES if retries is None else retries
     backoff = RETRY_BACKOFF if backoff is None else backoff
+    stale_possible = os.path.exists(part)  # left by an earlier run, perhaps of a file since replaced
+    while True:
+        _fetch_with_retries(source, part, dest, progress=progress, timeout=timeout, retries=retries, backoff=backoff)
+        try:
+            verify_checksum(part, checksum)
+            break
+        except ChecksumError:
+            os.remove(part)
+            if not stale_possible:
+                raise
+            stale_possible = False
+    os.replace(part, dest)
+    return dest
+
+
+def _fetch_with_retries(source: str, part: str, dest: str, *, progress: bool, timeout: float, retries: int, backoff: float) -> None:
     attempt = 0
     while True:
         try:
             _fetch_into(source, part, progress=progress, timeout=timeout, label=os.path.basename(dest))
-            break
+            return
         except Exception as err:  # noqa: BLE001 - classify, then retry or re-raise
             attempt += 1
             if not _is_transient(err) or attempt > retries:
                 raise RuntimeError(f"downloading {source} to {dest} failed after {attempt} attempt(s): {err}") from err
             time.sleep(backoff * 2 ** (attempt - 1))
-    try:
-        verify_checksum(part, checksum)
-    except ChecksumError:
-        os.remove(part)
-        raise
-    os.replace(part, dest)
-    return dest
 
 
 def _fetch_into(url: str, part: str, *, progress: bool, timeout: float, label: str) -> None:
@@ -401,9 +411,9 @@ _ASSET_BASE = "https://download.pytorch.org/torchaudio"
 
 
 def _asset_cache() -> Path:
-    hub = os.environ.get("TORCH_HOME")
-    base = Path(hub) if hub else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "torch"
-    return base / "hub" / "torchaudio"
+    import torch.hub
+
+    return Path(torch.hub.get_dir()) / "torchaudio"
 
 
 def download_asset(key: str, hash: str = "", path: Union[str, os.PathLike] = "", *, progress: bool = True) -> str:
@@ -412,7 +422,7 @@ def download_asset(key: str, hash: str = "", path: Union[str, os.PathLike] = "",
     Args:
         key: the asset's path on ``download.pytorch.org/torchaudio``.
         hash: sha256 of the file (or a prefix); empty skips the check.
-        path: where to store it; default ``$TORCH_HOME/hub/torchaudio/<key>``. An existing file is reused.
+        path: where to store it; default ``<torch.hub.get_dir()>/torchaudio/<key>``. An existing file is reused.
         progress: show a progress bar.
 
     Shape:

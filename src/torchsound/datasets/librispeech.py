@@ -12,7 +12,7 @@ from typing import Tuple, Union
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from ._common import Corpus, Resource, bad_line, check_choice, load_audio, present_dirs, read_lines, scan_files, split_line, stem
+from ._common import Corpus, Resource, bad_name, check_choice, load_audio, present_dirs, read_lines, scan_files, split_line, stem
 
 URL = "train-clean-100"
 FOLDER_IN_ARCHIVE = "LibriSpeech"
@@ -55,7 +55,7 @@ def librispeech_metadata(fileid: str, archive: str, folder: str, ext_audio: str,
     """``(path relative to archive, 16000, transcript, speaker, chapter, utterance)`` for ``fileid`` in ``archive/folder``."""
     parts = fileid.split("-")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise bad_line(os.path.join(archive, folder), 0, fileid, "an audio file named <speaker>-<chapter>-<utt>")
+        raise bad_name(os.path.join(archive, folder), fileid, "an audio file named <speaker>-<chapter>-<utt>")
     speaker, chapter, utterance = parts
     relpath = os.path.join(folder, speaker, chapter, f"{fileid}{ext_audio}")
     trans_file = os.path.join(archive, folder, speaker, chapter, f"{speaker}-{chapter}{ext_txt}")

@@ -12,7 +12,7 @@ from typing import Tuple, Union
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from ._common import Corpus, Resource, bad_line, load_audio, present_dirs, scan_files, stem
+from ._common import Corpus, Resource, bad_name, load_audio, present_dirs, scan_files, stem
 from ._download import download_and_extract
 
 URL = "train-clean-100"
@@ -72,7 +72,7 @@ class LIBRITTS(Dataset):
         fileid = self._walker[n]
         parts = fileid.split("_")
         if len(parts) != 4:
-            raise bad_line(self._path, 0, fileid, "an audio file named <speaker>_<chapter>_<segment>_<utterance>")
+            raise bad_name(self._path, fileid, "an audio file named <speaker>_<chapter>_<segment>_<utterance>")
         speaker, chapter = parts[0], parts[1]
         base = os.path.join(self._path, speaker, chapter, fileid)
         waveform, sample_rate = load_audio(base + self._ext_audio)

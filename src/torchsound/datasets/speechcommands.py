@@ -10,7 +10,7 @@ from typing import List, Optional, Tuple, Union
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from ._common import Corpus, Resource, bad_line, check_choice, load_audio, present_dirs, read_lines, scan_files
+from ._common import Corpus, Resource, bad_name, check_choice, load_audio, present_dirs, read_lines, scan_files
 from ._download import download_and_extract
 
 FOLDER_IN_ARCHIVE = "SpeechCommands"
@@ -47,7 +47,7 @@ def _metadata(filepath: str, archive: str) -> Tuple[str, int, str, str, int]:
     name = os.path.splitext(os.path.splitext(filename)[0])[0]
     speaker, sep, number = name.partition(HASH_DIVIDER)
     if not sep or not number.isdigit():
-        raise bad_line(os.path.dirname(filepath), 0, filename, f"an audio file named <speaker>{HASH_DIVIDER}<n>.wav")
+        raise bad_name(os.path.dirname(filepath), filename, f"an audio file named <speaker>{HASH_DIVIDER}<n>.wav")
     return relpath, SAMPLE_RATE, label, speaker, int(number)
 
 

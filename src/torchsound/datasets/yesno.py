@@ -9,7 +9,7 @@ from typing import List, Tuple, Union
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from ._common import Corpus, Resource, bad_line, load_audio, scan_files, stem
+from ._common import Corpus, Resource, bad_name, load_audio, scan_files, stem
 from ._download import download_and_extract
 
 _URL = "http://www.openslr.org/resources/1/waves_yesno.tar.gz"
@@ -50,7 +50,7 @@ class YESNO(Dataset):
     def _load_item(self, fileid: str, path) -> Tuple[Tensor, int, List[int]]:
         parts = fileid.split("_")
         if not all(p in ("0", "1") for p in parts):
-            raise bad_line(path, 0, fileid, "an audio file named by 0/1 labels joined with '_'")
+            raise bad_name(path, fileid, "an audio file named by 0/1 labels joined with '_'")
         waveform, sample_rate = load_audio(os.path.join(path, fileid + ".wav"))
         return waveform, sample_rate, [int(p) for p in parts]
 
