@@ -561,12 +561,38 @@ def _atomic(path: str, mode: str):
         raise
 
 
-def _write(file_or_fd: PathOrFile, items: Items, scp, encode, fn: str) -> None:
+_WSPECIFIER = re.compile(r"^ark((?:,[a-z]+)*):(.*)$")
+
+
+def _parse_wspecifier(spec: str, scp, binary: bool, fn: str):
+    """Kaldi's ``ark[,t][,scp]:ark_path[,scp_path]`` -> ``(ark_path, scp, binary)``."""
+    match = _WSPECIFIER.match(spec)
+    if not match:
+        return spec, scp, binary
+    options, target = set(filter(None, match.group(1).split(","))), match.group(2)
+    if "scp" in options:
+        target, _, scp_path = target.partition(",")
+        if not scp_path:
+            raise ValueError(f"{fn}: {spec!r} names no scp file; Kaldi's form is 'ark,scp:feats.ark,feats.scp'")
+        if scp is not None:
+            raise ValueError(f"{fn}: {spec!r} names an scp file and scp= names another")
+        scp = scp_path
+    if "t" in options:
+        binary = False
+    elif "b" in options:
+        binary = True
+    return target, scp, binary
+
+
+def _write(file_or_fd: PathOrFile, items: Items, scp, binary: bool, encode, fn: str) -> None:
+    if isinstance(file_or_fd, (str, os.PathLike)):
+        file_or_fd, scp, binary = _parse_wspecifier(os.fspath(file_or_fd), scp, binary, fn)
+
     def emit(f, start: int, name: str):
         index = []
         position = start
         for key, value in _items(items):
-            payload = encode(_to_numpy(value, fn, key), key)
+            payload = encode(_to_numpy(value, fn, key), key, binary)
             head = key.encode() + b" "
             f.write(head)
             index.append(f"{key} {name}:{position + len(head)}\n")
@@ -603,6 +629,8 @@ def write_mat_ark(file_or_fd: PathOrFile, items: Items, *, scp: Optional[PathOrF
 
     Args:
         file_or_fd: path of the ark (written to a temporary file, then renamed) or a binary file.
+            Kaldi's write specifiers work too: ``"ark,scp:feats.ark,feats.scp"`` writes both
+            files, ``"ark,t:feats.txt"`` the text form.
         items: mapping ``key -> matrix`` or iterable of ``(key, matrix)``; tensors or arrays,
             float32 (``FM``) or float64 (``DM``); float16/bfloat16 tensors are written as float32.
         scp: path or file for the script file: one ``key ark_path:offset`` line per item.
@@ -613,7 +641,7 @@ def write_mat_ark(file_or_fd: PathOrFile, items: Items, *, scp: Optional[PathOrF
         - matrix: ``(rows, cols)``
     """
     fn = "write_mat_ark"
-    _write(file_or_fd, items, scp, lambda a, key: _encode_matrix(_check_float(a, 2, fn, key), binary), fn)
+    _write(file_or_fd, items, scp, binary, lambda a, key, b: _encode_matrix(_check_float(a, 2, fn, key), b), fn)
 
 
 def write_vec_flt_ark(file_or_fd: PathOrFile, items: Items, *, scp: Optional[PathOrFile] = None, binary: bool = True) -> None:
@@ -623,7 +651,7 @@ def write_vec_flt_ark(file_or_fd: PathOrFile, items: Items, *, scp: Optional[Pat
         - vector: ``(length,)``
     """
     fn = "write_vec_flt_ark"
-    _write(file_or_fd, items, scp, lambda a, key: _encode_vector(_check_float(a, 1, fn, key), binary), fn)
+    _write(file_or_fd, items, scp, binary, lambda a, key, b: _encode_vector(_check_float(a, 1, fn, key), b), fn)
 
 
 def write_vec_int_ark(file_or_fd: PathOrFile, items: Items, *, scp: Optional[PathOrFile] = None, binary: bool = True) -> None:
@@ -633,4 +661,4 @@ def write_vec_int_ark(file_or_fd: PathOrFile, items: Items, *, scp: Optional[Pat
         - vector: ``(length,)``
     """
     fn = "write_vec_int_ark"
-    _write(file_or_fd, items, scp, lambda a, key: _encode_int_vector(_check_int(a, fn, key), binary), fn)
+    _write(file_or_fd, items, scp, binary, lambda a, key, b: _encode_int_vector(_check_int(a, fn, key), b), fn)

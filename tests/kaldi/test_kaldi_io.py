@@ -175,6 +175,21 @@ def test_scp_ranges_prefixes_and_file_objects(tmp_path):
     assert buffer.getvalue() == ark.read_bytes()
 
 
+def test_kaldi_write_specifiers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    m = np.arange(6, dtype=np.float32).reshape(2, 3)
+    kaldi_io.write_mat_ark("ark,scp:f.ark,f.scp", {"u": m})
+    assert kaldiio.load_scp("f.scp")["u"].tobytes() == m.tobytes()
+    assert (tmp_path / "f.scp").read_text() == "u f.ark:2\n"
+    kaldi_io.write_mat_ark("ark,t,scp:t.ark,t.scp", {"u": m})
+    assert (tmp_path / "t.ark").read_bytes() == b"u  [\n  0 1 2 \n  3 4 5 ]\n"  # Kaldi's text layout
+    assert dict(kaldi_io.read_mat_scp("t.scp"))["u"].tolist() == m.tolist()
+    with pytest.raises(ValueError, match="names no scp file"):
+        kaldi_io.write_mat_ark("ark,scp:only.ark", {"u": m})
+    with pytest.raises(ValueError, match="scp= names another"):
+        kaldi_io.write_mat_ark("ark,scp:a.ark,a.scp", {"u": m}, scp="b.scp")
+
+
 def test_writes_are_atomic(tmp_path):
     ark = tmp_path / "a.ark"
     ark.write_bytes(b"old")
