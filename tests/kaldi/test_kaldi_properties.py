@@ -57,6 +57,9 @@ def test_shapes_follow_torchaudio():
     assert kaldi.spectrogram(x, round_to_power_of_two=False).shape == (98, 201)
     torch.testing.assert_close(kaldi.fbank(x, channel=1), kaldi.fbank(x[1]))  # 1-D input is one channel
     torch.testing.assert_close(kaldi.fbank(x, channel=-1), kaldi.fbank(x[:1]))
+    # snip_edges=False gives (time + shift // 2) // shift frames: none for a very short signal
+    assert kaldi.fbank(x[:, :100], frame_length=5.0, frame_shift=20.0, snip_edges=False).shape == (0, 23)
+    assert kaldi.mfcc(x[:, :100], frame_length=5.0, frame_shift=20.0, snip_edges=False, use_energy=True).shape == (0, 13)
     empty = kaldi.fbank(x, min_duration=2.0)
     assert empty.shape == (0,) and empty.dtype == x.dtype
 

@@ -416,7 +416,9 @@ def _power_spectrum_and_energy(
     signal = x if snip_edges else _centered_signal(x, size, shift)
     window = _window(window_type, size, padded, float(blackman_coeff), x.dtype, x.device)
     options = dict(remove_dc_offset=remove_dc_offset, preemphasis=preemphasis_coefficient, need_raw_energy=need_energy and raw_energy)
-    if dither != 0.0:
+    if signal.shape[-1] < size:  # snip_edges=False on a signal shorter than half a shift: no frame
+        frames, energy = signal.new_zeros(*signal.shape[:-1], 0, padded), signal.new_zeros(*signal.shape[:-1], 0)
+    elif dither != 0.0:
         frames, energy = _windowed_frames_per_frame(signal, size, shift, padded, window, dither=dither, **options)
     else:
         frames, energy = _windowed_frames_fast(signal, size, shift, padded, window, **options)
