@@ -14,13 +14,17 @@ import torch
 from conftest import make_noise, make_sweep
 
 
-def run_sox(x: torch.Tensor, sample_rate: int, effects: List[List[str]]) -> Tuple[torch.Tensor, int]:
-    """``sox -D`` on ``x`` (channel, time) with float32 WAV in and out (no dither, no quantization)."""
+def run_sox(x: torch.Tensor, sample_rate: int, effects: List[List[str]], out_rate=None) -> Tuple[torch.Tensor, int]:
+    """``sox -D`` on ``x`` (channel, time) with float32 WAV in and out (no dither, no quantization).
+
+    ``out_rate`` sets the output file's rate, so sox adds no rate conversion of its own after
+    effects that change the rate (upsample, speed, ...)."""
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
         soundfile.write(src, x.detach().double().numpy().T, sample_rate, subtype="FLOAT")
         args = [str(a) for e in effects for a in e]
-        proc = subprocess.run(["sox", "-D", "-V1", src, "-e", "floating-point", "-b", "32", dst, *args],
+        proc = subprocess.run(["sox", "-D", "-V1", src, "-e", "floating-point", "-b", "32",
+                               *(["-r", str(out_rate)] if out_rate else []), dst, *args],
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"sox failed on {args}: {proc.stderr}")
