@@ -191,6 +191,41 @@ def test_malicious_tar_is_refused(tmp_path, build, match):
     assert not Path("/tmp/evil-abs.txt").exists()
 
 
+def _chained_links_tar(path):
+    """Each link looks inside by its name, but d/l is the root on disk, so d/l/m -> .. leaves it."""
+    with tarfile.open(path, "w") as tar:
+        for name, target in [("d/l", ".."), ("d/l/m", "..")]:
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            tar.addfile(info)
+        data = b"owned"
+        info = tarfile.TarInfo("d/l/m/evil.txt")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_chained_symlinks_are_refused(tmp_path):
+    target = tmp_path / "sandbox" / "target"
+    target.mkdir(parents=True)
+    before = _listing(tmp_path)
+    with pytest.raises(_download.UnsafeArchiveError, match="resolves outside the target"):
+        _download.extract_archive(_chained_links_tar(tmp_path / "chain.tar"), target)
+    assert _listing(tmp_path) == sorted(before + ["chain.tar"])
+
+    archive = tmp_path / "chain.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, link in [("d/l", ".."), ("d/l/m", "..")]:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o120777 << 16
+            zf.writestr(info, link)
+        zf.writestr("d/l/m/evil.txt", b"owned")
+    with pytest.raises(_download.UnsafeArchiveError, match="resolves outside the target"):
+        _download.extract_archive(archive, target)
+    assert _listing(tmp_path) == sorted(before + ["chain.tar", "chain.zip"])
+
+
 def test_malicious_zip_is_refused(tmp_path):
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as zf:

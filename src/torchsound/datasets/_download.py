@@ -288,18 +288,57 @@ def _zip_is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
+def _ensure_inside(root_real: str, path: str, archive: str, what: str) -> None:
+    # Resolving on disk catches chains the names alone cannot show, e.g. a link inside the archive that
+    # turns a later entry's harmless-looking relative path into one that leaves the target.
+    real = os.path.realpath(path)
+    if real != root_real and not real.startswith(root_real + os.sep):
+        raise UnsafeArchiveError(f"{archive}: {what} resolves outside the target; refusing to extract")
+
+
+def _check_on_disk(dest: str, name: str, archive: str, *, symlink: Optional[str] = None, hardlink: Optional[str] = None) -> None:
+    """Just before writing entry ``name``: its folder, itself, and any link target must stay in ``dest``."""
+    root_real = os.path.realpath(dest)
+    parent = os.path.realpath(os.path.join(dest, os.path.dirname(name)))
+    _ensure_inside(root_real, parent, archive, f"entry {name!r}")
+    _ensure_inside(root_real, os.path.join(parent, os.path.basename(name)), archive, f"entry {name!r}")
+    if symlink is not None:
+        _ensure_inside(root_real, os.path.join(parent, symlink), archive, f"link {name!r} -> {symlink!r}")
+    if hardlink is not None:
+        _ensure_inside(root_real, os.path.join(dest, hardlink), archive, f"link {name!r} -> {hardlink!r}")
+
+
+def _extract_tar_checked(tar: tarfile.TarFile, dest: str, archive: str) -> None:
+    members = _safe_tar_members(tar, archive)  # every name checked before anything is written
+    extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+    for member in members:
+        name = _check_member_path(member.name, archive)
+        if not name:
+            continue
+        _check_on_disk(dest, name, archive, symlink=member.linkname if member.issym() else None,
+                       hardlink=member.linkname if member.islnk() else None)
+        try:
+            tar.extract(member, dest, **extra)
+        except tarfile.TarError as err:  # the standard library's own extraction filter objected
+            raise UnsafeArchiveError(f"{archive}: {err}; refusing to extract") from err
+
+
 def _extract_zip_checked(zf: zipfile.ZipFile, dest: str, archive: str) -> None:
     infos = zf.infolist()
     links = {}
-    for info in infos:
+    for info in infos:  # every name checked before anything is written
         name = _check_member_path(info.filename, archive)
         if _zip_is_symlink(info):
             target = zf.read(info).decode("utf-8")
             _check_link(name, target, archive, hard=False)
-            links[info.filename] = (name, target)
+            links[info.filename] = target
     for info in infos:
-        if info.filename in links:
-            name, target = links[info.filename]
+        name = _check_member_path(info.filename, archive)
+        if not name:
+            continue
+        target = links.get(info.filename)
+        _check_on_disk(dest, name, archive, symlink=target)
+        if target is not None:
             os.makedirs(os.path.join(dest, os.path.dirname(name)), exist_ok=True)
             os.symlink(target, os.path.join(dest, name))
         else:
@@ -340,11 +379,7 @@ def extract_archive(archive: Union[str, os.PathLike], target: Union[str, os.Path
                 _extract_zip_checked(zf, tmp, archive)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as tar:
-                members = _safe_tar_members(tar, archive)
-                if hasattr(tarfile, "data_filter"):
-                    tar.extractall(tmp, members=members, filter="data")
-                else:  # pragma: no cover - Python without extraction filters
-                    tar.extractall(tmp, members=members)
+                _extract_tar_checked(tar, tmp, archive)
         else:
             raise ValueError(f"{archive}: not a tar or zip archive")
         if os.path.isdir(target):
