@@ -1,0 +1,65 @@
+"""``Resample`` as a module: the kernel is computed once and kept as a buffer."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+
+from ..functional import _resampling as R
+
+
+class Resample(torch.nn.Module):
+    r"""Resample a waveform from ``orig_freq`` to ``new_freq``; see :func:`torchsound.functional.resample`.
+
+    Args:
+        orig_freq, new_freq: integer rates (Hz).
+        resampling_method: ``"sinc_interp_hann"`` or ``"sinc_interp_kaiser"``.
+        lowpass_filter_width, rolloff, beta: the windowed-sinc filter (as in torchaudio).
+        dtype: dtype of the precomputed kernel (default: float32; it follows ``.to(dtype)``).
+        quality: keyword-only preset ``"hq"`` or ``"vhq"`` replacing the filter arguments.
+
+    Shape:
+        - waveform: ``(..., time)``
+        - output: ``(..., ceil(time * new_freq / orig_freq))``
+    """
+
+    def __init__(
+        self,
+        orig_freq: int = 16000,
+        new_freq: int = 16000,
+        resampling_method: str = "sinc_interp_hann",
+        lowpass_filter_width: int = 6,
+        rolloff: float = 0.99,
+        beta: Optional[float] = None,
+        *,
+        dtype: Optional[torch.dtype] = None,
+        quality: Optional[str] = None,
+    ) -> None:
+        super().__init__()
+        fn = "Resample"
+        R._check_rate("orig_freq", orig_freq, fn)
+        R._check_rate("new_freq", new_freq, fn)
+        self.orig_freq, self.new_freq = int(orig_freq), int(new_freq)
+        params = R._params(lowpass_filter_width, rolloff, resampling_method, beta, quality, fn)
+        self.lowpass_filter_width, self.rolloff, self.resampling_method, self.beta = params
+        self.quality = quality
+        gcd = math.gcd(self.orig_freq, self.new_freq)
+        self._orig, self._new = self.orig_freq // gcd, self.new_freq // gcd
+        if self._orig != self._new:
+            weights, slots, self._stride, self._span, self._width = R._kernel(
+                self._orig, self._new, *params, dtype or torch.float32, torch.device("cpu")
+            )
+            self.register_buffer("kernel", weights.clone(), persistent=False)
+            self.register_buffer("slot_of_phase", slots.clone(), persistent=False)
+
+    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+        if self._orig == self._new:
+            return waveform
+        R.check_float("waveform", waveform, fn="Resample")
+        x, dtype = R.upcast(waveform)
+        kernel = self.kernel.to(device=x.device, dtype=x.dtype)
+        slots = self.slot_of_phase.to(x.device)
+        y = R._apply(x, self._orig, self._new, kernel, slots, self._stride, self._span, self._width)
+        return R.restore(y, dtype)
