@@ -45,6 +45,9 @@ def test_download_command_fetches_with_the_catalog(tmp_path, server, overrides, 
     assert cli.main(["datasets", "download", "LIBRISPEECH", "--root", str(root), "--subset", "dev-dirty"]) == 2
     assert cli.main(["datasets", "download", "IEMOCAP", "--root", str(root)]) == 1
     assert "cannot be downloaded automatically" in capsys.readouterr().out
+    server.httpd.files.clear()  # the server now answers 404: reported, not a traceback
+    assert cli.main(["datasets", "download", "LIBRISPEECH", "--root", str(tmp_path / "other"), "--subset", "dev-clean"]) == 1
+    assert "404" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("context", ["fork", "spawn"])

@@ -70,6 +70,10 @@ def _download(args) -> int:
         return 1
     root = os.path.abspath(args.root)
     os.makedirs(root, exist_ok=True)
-    dataset = corpus.open(root, subset, True)
+    try:
+        dataset = corpus.open(root, subset, True)
+    except (RuntimeError, OSError, ValueError) as err:  # network, checksum, unsafe archive, bad metadata
+        print(f"{corpus.name} {subset}: {err}")
+        return 1
     print(f"{corpus.name} {subset}: {len(dataset)} items under {root}")
     return 0

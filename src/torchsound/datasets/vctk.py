@@ -9,7 +9,7 @@ from typing import Tuple
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from ._common import Corpus, Resource, check_choice, load_audio
+from ._common import Corpus, Resource, check_choice, load_audio, present_dirs
 from ._download import download_and_extract
 
 URL = "https://datashare.is.ed.ac.uk/bitstream/handle/10283/3443/VCTK-Corpus-0.92.zip"
@@ -53,7 +53,7 @@ class VCTK_092(Dataset):
             download_and_extract(url, root, checksum=CORPUS.checksum_for(url), extract_to=self._path)
 
         self._sample_ids = []
-        for speaker in sorted(os.listdir(self._txt_dir)):
+        for speaker in present_dirs(self._txt_dir):
             if speaker == "p280" and mic_id == "mic2":
                 continue
             folder = os.path.join(self._txt_dir, speaker)
