@@ -338,6 +338,11 @@ def _centered_signal(x: torch.Tensor, size: int, shift: int) -> torch.Tensor:
     return signal if num_frames > 0 else signal[..., :0]
 
 
+def _energy(frames: torch.Tensor) -> torch.Tensor:
+    """Sum of squares over the last dimension (a norm reduction: no squared copy of the frames)."""
+    return torch.linalg.vector_norm(frames, dim=-1).square()
+
+
 def _log_energy(energy: torch.Tensor, energy_floor: float) -> torch.Tensor:
     energy = energy.clamp_min(_EPS).log()
     if energy_floor > 0.0:
@@ -352,7 +357,7 @@ def _windowed_frames_per_frame(signal, size, shift, padded, window, *, dither, r
         frames = frames + dither * torch.randn_like(frames)
     if remove_dc_offset:
         frames = frames - frames.mean(-1, keepdim=True)
-    raw_energy = frames.square().sum(-1) if need_raw_energy else None
+    raw_energy = _energy(frames) if need_raw_energy else None
     if preemphasis != 0.0:
         # x[i] - c * x[i - 1], with x[-1] taken as x[0] (Kaldi's convention).
         frames = frames - preemphasis * torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
@@ -372,9 +377,7 @@ def _windowed_frames_fast(signal, size, shift, padded, window, *, remove_dc_offs
     mean = raw.mean(-1, keepdim=True) if remove_dc_offset else None
     raw_energy = None
     if need_raw_energy:
-        # sum((x - m)^2) in one pass; var() warns on an empty batch, where the sum is as good
-        centred = remove_dc_offset and raw.numel() > 0
-        raw_energy = raw.var(-1, correction=0) * size if centred else raw.square().sum(-1)
+        raw_energy = _energy(raw - mean if remove_dc_offset else raw)
     c = preemphasis
     emphasised = signal if c == 0.0 else torch.cat([signal[..., :1] * (1.0 - c), signal[..., 1:] - c * signal[..., :-1]], dim=-1)
     emphasised = torch.nn.functional.pad(emphasised, (0, padded - size))
@@ -423,7 +426,7 @@ def _power_spectrum_and_energy(
     else:
         frames, energy = _windowed_frames_fast(signal, size, shift, padded, window, **options)
     if need_energy and not raw_energy:
-        energy = frames.square().sum(-1)
+        energy = _energy(frames)
     energy = _log_energy(energy, energy_floor) if need_energy else None
     if frames.numel() == 0:  # empty batch or no frame: MKL's FFT rejects empty inputs
         return frames.new_zeros(*frames.shape[:-1], padded // 2 + 1), energy, padded
