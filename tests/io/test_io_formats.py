@@ -190,3 +190,25 @@ def test_frame_offset_matches_slicing(tmp_path, fmt):
         part, _ = torchsound.load(path, frame_offset=offset, num_frames=count)
         end = None if count < 0 else offset + count
         torch.testing.assert_close(part, full[:, offset:end], **tol("float32"))
+
+
+@pytest.mark.parametrize("fmt", ["flac", "ogg"])
+@pytest.mark.parametrize("source", ["path", "bytes"])
+def test_threaded_decode_of_long_files_is_identical(tmp_path, monkeypatch, fmt, source):
+    from torchsound.io import _soundfile
+
+    monkeypatch.setattr(_soundfile, "_PARALLEL_MIN_FRAMES", 1000)  # make a short file take the threaded path
+    path = tmp_path / f"x.{fmt}"
+    torchsound.save(path, make_noise(2, 0.5, 16000), 16000)
+    uri = path if source == "path" else path.read_bytes()
+    with soundfile.SoundFile(str(path)) as f:
+        assert _soundfile._parallel_workers(_Src(uri), f, 7000, "float32") > 1 or torch.get_num_threads() == 1
+    ref = _sf_read(str(path))[0]
+    torch.testing.assert_close(torchsound.load(uri)[0], ref, rtol=0, atol=0)
+    torch.testing.assert_close(torchsound.load(uri, frame_offset=777, num_frames=5000)[0], ref[:, 777:5777], rtol=0, atol=0)
+
+
+def _Src(uri):
+    from torchsound.io._source import Source
+
+    return Source(uri)
