@@ -87,8 +87,8 @@ def main() -> None:
         _make_audio_fixture(root)
         audio = LIBRISPEECH(root, url="dev-clean")
         paths = [os.path.join(root, "LibriSpeech", audio.get_metadata(i)[0]) for i in range(len(audio))]
-        ours = _median_time(lambda: [audio[i] for i in range(len(audio))], repeats=3)
-        peer = _median_time(lambda: [sf.read(p, dtype="float32") for p in paths], repeats=3)
+        ours = _median_time(lambda: [audio[i] for i in range(len(audio))], repeats=7)
+        peer = _median_time(lambda: [sf.read(p, dtype="float32") for p in paths], repeats=7)
         rows.append((f"__getitem__ x {len(audio)} (1 s FLAC)", ours, "soundfile.read of the same files", peer))
 
     print("\n| task | ours (s) | peer | peer (s) | ratio ours/peer |")
