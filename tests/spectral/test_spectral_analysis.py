@@ -53,15 +53,33 @@ def test_phase_vocoder_matches_librosa():
 
 def test_pitch_shift_close_to_librosa_by_spectral_distance():
     x = (make_tone(300.0, seconds=0.5) + 0.5 * make_tone(700.0, seconds=0.5)).float()
-    ours = F.pitch_shift(x, 16000, 4)
     ref = librosa.effects.pitch_shift(x.numpy()[0], sr=16000, n_steps=4, n_fft=512, hop_length=128)
     w = torch.hann_window(512)
-    a = F.spectrogram(ours, 0, w, 512, 128, 512, 1.0, False)[0, :, 4:-4]
     b = F.spectrogram(torch.from_numpy(ref), 0, w, 512, 128, 512, 1.0, False)[:, 4:-4]
+    ours = F.pitch_shift(x, 16000, 4, pad_mode="constant")  # librosa's STFT padding
+    a = F.spectrogram(ours, 0, w, 512, 128, 512, 1.0, False)[0, :, 4:-4]
     assert float((a - b).norm() / b.norm()) < 0.05
     # the strongest partial moved up by 4 semitones
     peak = int(a.mean(-1).argmax()) * 16000 / 512
     assert abs(peak - 300 * 2 ** (4 / 12)) < 16000 / 512
+    # torchaudio's default (reflect) shifts the same partials but attenuates steady tones
+    compatible = F.spectrogram(F.pitch_shift(x, 16000, 4), 0, w, 512, 128, 512, 1.0, False)[0, :, 4:-4]
+    assert int(compatible.mean(-1).argmax()) == int(a.mean(-1).argmax())
+    torch.testing.assert_close(T.PitchShift(16000, 4, pad_mode="constant")(x), ours)
+
+
+def test_pitch_shift_is_stretch_then_resample():
+    # the composition written out with librosa's phase vocoder/istft and our resampler
+    x = make_noise(seconds=0.25).double()
+    n_fft, hop, steps = 512, 128, -3
+    rate = 2.0 ** (-steps / 12)
+    w = torch.hann_window(n_fft, dtype=torch.float64)
+    spec = librosa.stft(x.numpy()[0], n_fft=n_fft, hop_length=hop, window=w.numpy(), pad_mode="reflect")
+    stretched = librosa.istft(librosa.phase_vocoder(spec, rate=rate, hop_length=hop, n_fft=n_fft), hop_length=hop,
+                              n_fft=n_fft, window=w.numpy(), length=int(round(x.shape[-1] / rate)))
+    ref = F.resample(torch.from_numpy(stretched), int(16000 / rate), 16000)[: x.shape[-1]]
+    ours = F.pitch_shift(x, 16000, steps)[0]
+    torch.testing.assert_close(ours[: ref.shape[-1]], ref, **tol("float64_accumulated"))
 
 
 def test_compute_deltas_matches_librosa_delta():

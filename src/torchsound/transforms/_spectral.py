@@ -190,6 +190,9 @@ class TimeStretch(torch.nn.Module):
 class PitchShift(torch.nn.Module):
     r"""Shift the pitch of a waveform by ``n_steps`` (see :func:`torchsound.functional.pitch_shift`).
 
+    Keyword-only ``pad_mode="constant"`` keeps the level of steady tones (librosa's behaviour); the
+    default ``"reflect"`` is torchaudio's.
+
     Shape:
         waveform: ``(..., time)``; output: ``(..., time)``.
     """
@@ -204,8 +207,12 @@ class PitchShift(torch.nn.Module):
         hop_length: Optional[int] = None,
         window_fn: Callable[..., torch.Tensor] = torch.hann_window,
         wkwargs: Optional[dict] = None,
+        *,
+        pad_mode: str = "reflect",
     ) -> None:
         super().__init__()
+        check_choice("pad_mode", pad_mode, ("reflect", "constant", "replicate", "circular"), fn="PitchShift")
+        self.pad_mode = pad_mode
         self.sample_rate = sample_rate
         self.n_steps = n_steps
         self.bins_per_octave = bins_per_octave
@@ -216,7 +223,7 @@ class PitchShift(torch.nn.Module):
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         return F.pitch_shift(waveform, self.sample_rate, self.n_steps, self.bins_per_octave, self.n_fft,
-                             self.win_length, self.hop_length, self.window)
+                             self.win_length, self.hop_length, self.window, pad_mode=self.pad_mode)
 
 
 class MelScale(torch.nn.Module):
