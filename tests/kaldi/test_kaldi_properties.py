@@ -38,6 +38,10 @@ def test_compile(name):
     check_compile(FEATURES[name], _clips(2), **tol("float32_db"))
 
 
+def test_compile_centered_frames():
+    check_compile(functools.partial(kaldi.fbank, snip_edges=False, window_type="hamming"), _clips(2), **tol("float32_db"))
+
+
 @pytest.mark.parametrize("snip_edges", [True, False])
 def test_batch_of_channels_and_nested_batches(snip_edges):
     x = torch.randn(2, 3, 2, 4000) * 100  # (batch, batch, channel, time)
