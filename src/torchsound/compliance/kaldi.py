@@ -2,7 +2,8 @@
 
 The numbers follow Kaldi's ``compute-spectrogram-feats``, ``compute-fbank-feats`` and
 ``compute-mfcc-feats`` (and torchaudio's port of them): frames are cut with Kaldi's
-``snip_edges`` rules, then dithered, DC-removed, pre-emphasised and windowed one frame at a time.
+``snip_edges`` rules, and each frame is dithered, DC-removed, pre-emphasised and windowed as
+Kaldi's ``ProcessWindow`` does.
 
 Beyond torchaudio, every feature works on a batch, runs on the input's device and is
 differentiable when ``dither=0``. The waveform is ``(..., channel, time)``: as in torchaudio, the
