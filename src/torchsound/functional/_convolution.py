@@ -1,0 +1,99 @@
+"""Linear convolution of signals: direct (``convolve``) and FFT-based (``fftconvolve``)."""
+
+from __future__ import annotations
+
+import torch
+
+from .._internal.checks import check_choice, check_float
+from .._internal.dtypes import restore, upcast
+
+_MODES = ("full", "valid", "same")
+
+
+def _check(x: torch.Tensor, y: torch.Tensor, mode: str, fn: str) -> None:
+    check_float("x", x, fn=fn)
+    check_float("y", y, fn=fn)
+    check_choice("mode", mode, _MODES, fn=fn)
+    if x.ndim != y.ndim:
+        raise ValueError(f"{fn}: x and y must have the same number of dimensions, got {x.ndim} and {y.ndim}")
+    for i in range(x.ndim - 1):
+        if x.shape[i] != y.shape[i] and x.shape[i] != 1 and y.shape[i] != 1:
+            raise ValueError(f"{fn}: leading dimensions of x and y must broadcast, got {tuple(x.shape)} and {tuple(y.shape)}")
+    if x.shape[-1] == 0 or y.shape[-1] == 0:
+        raise ValueError(f"{fn}: x and y must have at least one sample, got {tuple(x.shape)} and {tuple(y.shape)}")
+
+
+def _crop(full: torch.Tensor, x_length: int, y_length: int, mode: str) -> torch.Tensor:
+    if mode == "full":
+        return full
+    target = max(x_length, y_length) - min(x_length, y_length) + 1 if mode == "valid" else x_length
+    start = (full.shape[-1] - target) // 2
+    return full[..., start : start + target]
+
+
+def _fast_length(n: int) -> int:
+    """Smallest 2^a 3^b 5^c >= n (fast FFT sizes)."""
+    best = 1 << (n - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            size = p35
+            while size < n:
+                size *= 2
+            best = min(best, size)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def fftconvolve(x: torch.Tensor, y: torch.Tensor, mode: str = "full") -> torch.Tensor:
+    r"""Convolve ``x`` and ``y`` along the last dimension using FFTs (fast for long ``y``).
+
+    Args:
+        x, y: signals with broadcastable leading dimensions.
+        mode: ``"full"`` (length ``N + M - 1``), ``"valid"`` (``max(N, M) - min(N, M) + 1``) or
+            ``"same"`` (``N``, centred like ``scipy.signal.fftconvolve``).
+
+    Shape:
+        - x: ``(..., N)``, y: ``(..., M)``
+        - output: ``(..., L)`` with ``L`` set by ``mode``.
+    """
+    _check(x, y, mode, "fftconvolve")
+    (xc, dtype), (yc, _) = upcast(x), upcast(y)
+    n = x.shape[-1] + y.shape[-1] - 1
+    size = _fast_length(n)
+    spectrum = torch.fft.rfft(xc, n=size) * torch.fft.rfft(yc, n=size)
+    full = torch.fft.irfft(spectrum, n=size)[..., :n]
+    return restore(_crop(full, x.shape[-1], y.shape[-1], mode), dtype)
+
+
+def convolve(x: torch.Tensor, y: torch.Tensor, mode: str = "full") -> torch.Tensor:
+    r"""Convolve ``x`` and ``y`` along the last dimension directly (exact sums; best for short ``y``).
+
+    Args:
+        x, y: signals with broadcastable leading dimensions.
+        mode: ``"full"``, ``"valid"`` or ``"same"`` as in :func:`fftconvolve`.
+
+    Shape:
+        - x: ``(..., N)``, y: ``(..., M)``
+        - output: ``(..., L)`` with ``L`` set by ``mode``.
+    """
+    _check(x, y, mode, "convolve")
+    x_length, y_length = x.shape[-1], y.shape[-1]
+    (xc, dtype), (yc, _) = upcast(x), upcast(y)
+    if x_length < y_length:
+        xc, yc = yc, xc
+    lead = torch.broadcast_shapes(xc.shape[:-1], yc.shape[:-1])
+    xc = xc.broadcast_to(*lead, xc.shape[-1])
+    yc = yc.broadcast_to(*lead, yc.shape[-1])
+    count = 1
+    for s in lead:
+        count *= s
+    if count == 0:
+        return restore(xc.new_zeros(*lead, 0), dtype) if mode != "full" else restore(xc.new_zeros(*lead, x_length + y_length - 1), dtype)
+    flat_x = xc.reshape(1, count, xc.shape[-1])
+    kernel = yc.reshape(count, 1, yc.shape[-1]).flip(-1)
+    full = torch.nn.functional.conv1d(flat_x, kernel, groups=count, padding=yc.shape[-1] - 1)
+    full = full.reshape(*lead, -1)
+    return restore(_crop(full, x_length, y_length, mode), dtype)
