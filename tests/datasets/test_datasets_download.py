@@ -321,3 +321,11 @@ def test_default_asset_location_is_torch_hub(monkeypatch, tmp_path):
 
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
     assert _download._asset_cache() == tmp_path / "hub" / "torchaudio"
+
+
+def test_progress_bar_is_shown(tmp_path, server, overrides, capsys):
+    payload = os.urandom(3 * 1024 * 1024)
+    url = server.add("big.bin", payload)
+    overrides.download_file(url, tmp_path / "big.bin", checksum=_sha(payload))
+    err = capsys.readouterr().err
+    assert "big.bin" in err and "3.00M" in err  # tqdm's bar: file name and total size
