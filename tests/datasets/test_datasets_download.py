@@ -124,6 +124,12 @@ def test_mirror_environment_variable(tmp_path, server, overrides, monkeypatch):
     assert (tmp_path / "a").read_bytes() == b"mirrored"
 
 
+def test_override_hook_is_public():
+    import torchsound.datasets as D
+
+    assert D.set_url_override is _download.set_url_override and D.clear_url_overrides is _download.clear_url_overrides
+
+
 def test_override_callable_and_errors(overrides):
     overrides.set_url_override(lambda url: url.replace("http://a/", "http://b/") if url.startswith("http://a/") else None)
     assert overrides.resolve_url("http://a/x") == "http://b/x"

@@ -10,5 +10,6 @@ _NAMES = {
     "Snips": ".snips", "QUESST14": ".quesst14", "COMMONVOICE": ".commonvoice", "TEDLIUM": ".tedlium",
     "VoxCeleb1Identification": ".voxceleb1", "VoxCeleb1Verification": ".voxceleb1", "IEMOCAP": ".iemocap",
     "GTZAN": ".gtzan", "MUSDB_HQ": ".musdb_hq",
+    "set_url_override": "._download", "clear_url_overrides": "._download",  # mirrors (torchsound addition)
 }
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
