@@ -38,6 +38,8 @@ __all__ = [
     "download_file",
     "verify_checksum",
     "extract_archive",
+    "download_and_extract",
+    "download_parts",
     "download_asset",
 ]
 
