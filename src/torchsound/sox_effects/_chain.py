@@ -136,8 +136,9 @@ def apply_effects_file(
     Args:
         path: file path or a binary file-like object.
         effects: list of effects as in :func:`apply_effects_tensor`.
-        normalize: when ``False`` and the file is integer PCM and no effect changed it... sox's
-            chain always produces float; kept for compatibility (the result is float32 when ``True``).
+        normalize: ``True`` returns float32 in [-1, 1]. ``False`` returns integer-PCM WAV input in
+            its integer type (uint8, int16 or int32, rounded and clipped), as torchaudio does;
+            other formats are returned as float32 either way.
         channels_first: layout of the result.
         format: container format hint, for file-like objects without a name.
 
@@ -155,6 +156,14 @@ def apply_effects_file(
     name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else getattr(path, "name", repr(path))
     _load_effects()
     chain = _parse_chain(effects)  # fail on a bad chain before reading the file
+    int_dtype = None
+    if not normalize:
+        position = path.tell() if hasattr(path, "tell") else None
+        meta = torchsound.info(path, format=format)
+        if position is not None:
+            path.seek(position)
+        if meta.encoding == "PCM_S" or meta.encoding == "PCM_U":
+            int_dtype = {8: torch.uint8, 16: torch.int16}.get(meta.bits_per_sample, torch.int32)
     try:
         waveform, sample_rate = torchsound.load(path, format=format)
     except Exception as err:
@@ -163,8 +172,15 @@ def apply_effects_file(
         waveform, rate = run_chain(waveform, float(sample_rate), chain)
     except ValueError as err:
         raise ValueError(f"apply_effects_file({name!r}): {err}") from err
-    if not normalize and waveform.dtype == torch.float32:
-        pass  # sox effects work on float; like torchaudio we return float32 either way
+    if int_dtype is not None:
+        waveform = _to_pcm(waveform, int_dtype)
     if not channels_first:
         waveform = waveform.transpose(-1, -2)
     return waveform, int(round(rate))
+
+
+def _to_pcm(waveform: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    if dtype == torch.uint8:
+        return (waveform * 128 + 128).round().clamp(0, 255).to(dtype)
+    scale = float(2 ** (torch.iinfo(dtype).bits - 1))
+    return (waveform.double() * scale).round().clamp(-scale, scale - 1).to(dtype)
