@@ -44,6 +44,7 @@ PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
 
 _CHUNK = 1 << 20  # read streams of unknown length in pieces, so memory follows the data, not a header
 _MAX_KEY = 1 << 16
+_MAX_LINE = 1 << 26  # a text row of a million numbers; beyond that the input is not Kaldi text
 _WHITESPACE = b" \t\n\r"
 _SPECIFIER = re.compile(r"^(?:ark|scp)(?:,[a-z]+)*:")
 
@@ -153,6 +154,8 @@ class _Source:
             parts.append(self.pending)
             self.pos += len(self.pending)
             self.pending = b""
+            if self.pos - start > _MAX_LINE:
+                raise self.error(f"{what}: a line longer than {_MAX_LINE} bytes: not a Kaldi text archive", start)
 
 
 def _name_of(file_or_fd: Any) -> str:

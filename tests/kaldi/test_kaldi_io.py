@@ -309,6 +309,32 @@ def test_bad_arguments(tmp_path):
         list(kaldi_io.read_mat_ark(3))
 
 
+class _Endless(io.RawIOBase):
+    """A stream that never ends (like /dev/zero or a stuck producer), after a prefix."""
+
+    def __init__(self, prefix, fill):
+        self._prefix, self._fill = prefix, fill
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        data = (self._prefix + self._fill * len(b))[: len(b)]
+        self._prefix = self._prefix[len(data) :]
+        b[: len(data)] = data
+        return len(data)
+
+
+def test_endless_streams_end_in_an_error(monkeypatch):
+    monkeypatch.setattr(kaldi_io, "_MAX_LINE", 1 << 16)
+    with pytest.raises(KaldiFormatError, match=r"text matrix: a line longer than 65536 bytes .* at byte 3"):
+        list(kaldi_io.read_mat_ark(_Endless(b"k [", b"1 ")))
+    with pytest.raises(KaldiFormatError, match="key longer than 65536 bytes: not a Kaldi archive at byte 0"):
+        list(kaldi_io.read_mat_ark(_Endless(b"", b"\0")))
+    with pytest.raises(KaldiFormatError, match="text int vector: a line longer"):
+        list(kaldi_io.read_vec_int_ark(_Endless(b"k ", b"7 ")))
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=64), st.sampled_from(["read_mat_ark", "read_vec_flt_ark", "read_vec_int_ark"]))
 def test_garbage_never_crashes_or_hangs(data, reader):
