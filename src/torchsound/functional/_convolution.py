@@ -62,6 +62,9 @@ def fftconvolve(x: torch.Tensor, y: torch.Tensor, mode: str = "full") -> torch.T
     _check(x, y, mode, "fftconvolve")
     (xc, dtype), (yc, _) = upcast(x), upcast(y)
     n = x.shape[-1] + y.shape[-1] - 1
+    lead = torch.broadcast_shapes(x.shape[:-1], y.shape[:-1])
+    if 0 in lead:  # MKL refuses empty batches
+        return restore(_crop(xc.new_zeros(*lead, n), x.shape[-1], y.shape[-1], mode), dtype)
     size = _fast_length(n)
     spectrum = torch.fft.rfft(xc, n=size) * torch.fft.rfft(yc, n=size)
     full = torch.fft.irfft(spectrum, n=size)[..., :n]

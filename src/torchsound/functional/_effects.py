@@ -354,7 +354,7 @@ def add_noise(
         raise ValueError(f"add_noise: noise must have the waveform's shape {tuple(waveform.shape)}, got {tuple(noise.shape)}")
     lead = waveform.shape[:-1]
     for name, t in (("snr", snr), ("lengths", lengths)):
-        if t is not None and (t.ndim > len(lead) or torch.broadcast_shapes(t.shape, lead) != lead):
+        if t is not None and not _broadcasts_to(t.shape, lead):
             raise ValueError(f"add_noise: {name} must broadcast to the leading shape {tuple(lead)}, got {tuple(t.shape)}")
     x, dtype = upcast(waveform)
     nz = noise.to(x.dtype)
@@ -368,6 +368,12 @@ def add_noise(
     original_snr = 10 * (torch.log10(sig_energy) - torch.log10(noise_energy))
     scale = 10 ** ((original_snr - snr.to(device=x.device, dtype=x.dtype)) / 20.0)
     return restore(x + scale.unsqueeze(-1) * nz, dtype)
+
+
+def _broadcasts_to(shape, target) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
 
 
 def speed(
