@@ -65,6 +65,23 @@ def _search_order(search: int, diffs: torch.Tensor, quick: bool) -> torch.Tensor
     return best
 
 
+def _sliding_sq_diff(window: torch.Tensor, tail: torch.Tensor, search: int, overlap: int) -> torch.Tensor:
+    """sum over channels and overlap of (window[i:i+overlap] - tail)^2 for each i < search: (B, search).
+
+    Expanded as sum(w^2) - 2 w.t + sum(t^2): a running sum and one grouped correlation, in float64.
+    """
+    batch, channels = window.shape[0], window.shape[1]
+    w = window.to(torch.float64)
+    t = tail.to(torch.float64)
+    energy = torch.nn.functional.pad(w.pow(2).cumsum(-1), (1, 0))
+    window_energy = (energy[..., overlap:overlap + search] - energy[..., :search]).sum(1)
+    if batch * channels == 0:
+        return w.new_zeros(batch, search)
+    cross = torch.nn.functional.conv1d(w.reshape(1, batch * channels, -1), t.reshape(batch * channels, 1, overlap),
+                                       groups=batch * channels).reshape(batch, channels, -1)[..., :search].sum(1)
+    return window_energy - 2 * cross + t.pow(2).sum(dim=(1, 2))[:, None]
+
+
 def tempo(waveform: torch.Tensor, sample_rate: float, factor: float, *, segment_ms: Optional[float] = None,
           search_ms: Optional[float] = None, overlap_ms: Optional[float] = None, profile: str = "default",
           quick_search: bool = False) -> torch.Tensor:
@@ -123,9 +140,7 @@ def tempo(waveform: torch.Tensor, sample_rate: float, factor: float, *, segment_
         else:
             window = x[..., skip:skip + search + overlap - 1].detach()
             if search > 1:
-                candidates = window.unfold(-1, overlap, 1)  # (B, C, search, overlap)
-                # float32 like sox, whose near-tie decisions we want to reproduce
-                diffs = (candidates.float() - tail.detach().float().unsqueeze(-2)).pow(2).sum(dim=(1, 3))
+                diffs = _sliding_sq_diff(window, tail.detach(), search, overlap)
                 offset = _search_order(search, diffs, quick_search)
             else:
                 offset = torch.zeros(batch, dtype=torch.long, device=x.device)

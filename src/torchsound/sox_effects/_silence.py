@@ -66,7 +66,7 @@ def silence_segments(x: np.ndarray, sample_rate: float, above_periods: int, abov
     window = int(sample_rate / 50 * channels)
     keep: List[Tuple[int, int]] = []
     pos, rms_start, trimming = 0, 0, above_periods > 0
-    rms = _window_rms(x, 0, window)
+    continuous = rms = _window_rms(x, 0, window)
     while pos < frames:
         if trimming:
             found = _nth_period(_above(rms[pos - rms_start:], *above_threshold).any(axis=1), above_duration, above_periods)
@@ -93,7 +93,10 @@ def silence_segments(x: np.ndarray, sample_rate: float, above_periods: int, abov
         if not restart:
             break
         trimming = above_periods > 0
-        rms_start, rms = pos, _window_rms(x, pos, window)
+        # sox clears its window on a restart; once refilled (window / channels frames) the levels
+        # are the continuous ones again, so only that head is recomputed
+        head = min(frames, pos + window // channels + 1)
+        rms_start, rms = pos, np.concatenate([_window_rms(x[:head], pos, window), continuous[head:]])
     return [(s, e) for s, e in keep if e > s]
 
 
@@ -163,7 +166,7 @@ def _silence(x, sr, a: EffectArgs):
         raise a.usage_error("cut the signals of the batch at different places; apply it to one signal at a time")
     if not segments:
         return x[..., :0], sr
-    index = torch.cat([torch.arange(s, e, device=x.device) for s, e in segments])
+    index = torch.from_numpy(np.concatenate([np.arange(s, e) for s, e in segments])).to(x.device)
     return x.index_select(-1, index), sr
 
 
