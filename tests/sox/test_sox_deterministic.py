@@ -59,3 +59,16 @@ def test_stereo_effects_match_sox(effect, row, speech):
 def test_chain_matches_sox(row, speech):
     _check([["gain", "-n", "-3"], ["trim", "0.05", "0.3"], ["pad", "0.02", "0.01"], ["fade", "t", "0.05"],
             ["vol", "0.8"], ["reverse"]], *row, speech)
+
+
+# effects implemented in torchsound.functional by the DSP area, reached through the chain
+FUNCTIONAL_EFFECTS = [(["dcshift", "0.1"], 50), (["dcshift", "-0.2", "0.05"], 50), (["contrast"], 50), (["contrast", "30"], 50),
+                      (["overdrive"], 50), (["overdrive", "10", "40"], 50), (["flanger"], 30),
+                      (["flanger", "2", "3", "20", "60", "1", "triangle", "50", "quadratic"], 30), (["phaser"], 30),
+                      (["phaser", "0.6", "0.66", "3", "0.6", "2", "-t"], 30)]
+
+
+@pytest.mark.parametrize("effect,min_snr", FUNCTIONAL_EFFECTS, ids=lambda v: " ".join(v) if isinstance(v, list) else str(v))
+@pytest.mark.parametrize("row", [GRID[0], GRID[1], GRID[3]], ids=GRID_IDS[:2] + GRID_IDS[3:4])
+def test_functional_effects_match_sox(effect, min_snr, row, speech):
+    _check([effect], *row, speech, min_snr=min_snr)

@@ -86,3 +86,15 @@ def test_silence_that_empties_the_signal_is_an_error():
 def test_bad_arguments(effect, match):
     with pytest.raises(ValueError, match=match):
         apply_effects_tensor(torch.rand(1, 4000) - 0.5, 8000, [effect])
+
+
+@pytest.mark.parametrize("chain", [[["vad"]], [["vad", "-t", "5", "-p", "0.1"]], [["reverse"], ["vad"], ["reverse"]]],
+                         ids=lambda c: " ".join(" ".join(e) for e in c))
+@pytest.mark.parametrize("row", [(16000, 1), (8000, 2), (44100, 1)], ids=lambda r: f"{r[0]}-{r[1]}ch")
+def test_vad_trim_points_match_sox(chain, row, speech):
+    rate, channels = row
+    x = _speech_with_pauses(speech, rate, channels)
+    x = x + 0.001 * torch.randn(x.shape, generator=torch.Generator().manual_seed(1), dtype=x.dtype)
+    expected, _ = run_sox(x, rate, chain)
+    got, _ = apply_effects_tensor(x, rate, chain)
+    assert abs(got.shape[-1] - expected.shape[-1]) <= TRIM_TOLERANCE_S * rate
