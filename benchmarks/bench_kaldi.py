@@ -35,15 +35,17 @@ def _clips():
     return torch.from_numpy(clips).unsqueeze(1)
 
 
-def _time(fn, reps):
-    fn()
-    fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
+def _time_pair(ours, peer, reps):
+    """Median ms of each, measured alternately so both see the same load on a shared machine."""
+    for fn in (ours, peer, ours, peer):  # warm-up
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+    times = ([], [])
+    for _ in range(reps):
+        for fn, bucket in zip((ours, peer), times):
+            t0 = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - t0)
+    return statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3
 
 
 def _knf_features(computer_factory, samples):
@@ -89,16 +91,18 @@ def main() -> None:
     rows = []
     for name, fn in ours.items():
         peer_name, peer = peers[name]
-        t_ours, t_peer = _time(lambda: fn(one), args.reps), _time(peer, args.reps)
+        t_ours, t_peer = _time_pair(lambda: fn(one), peer, args.reps)
         rows.append((f"{name}, 1 x {SECONDS} s", t_ours, peer_name, t_peer))
+    batch_reps = max(3, args.reps // 2)
     for name, fn in ours.items():
-        t_batch = _time(lambda: fn(clips), max(3, args.reps // 2))
-        t_loop = _time(lambda: [fn(clip) for clip in clips], max(3, args.reps // 2))
+        t_batch, t_loop = _time_pair(lambda: fn(clips), lambda: [fn(clip) for clip in clips], batch_reps)
         rows.append((f"{name}, {BATCH} x {SECONDS} s batched", t_batch, "torchsound, one call per clip", t_loop))
-
     clips_np = [clip[0].numpy().copy() for clip in clips]
-    t_batch = _time(lambda: ours["fbank"](clips), max(3, args.reps // 2))
-    t_knf = _time(lambda: [_knf_features(lambda: knf.OnlineFbank(fbank_opts), c) for c in clips_np], max(3, args.reps // 2))
+    t_batch, t_knf = _time_pair(
+        lambda: ours["fbank"](clips),
+        lambda: [_knf_features(lambda: knf.OnlineFbank(fbank_opts), c) for c in clips_np],
+        batch_reps,
+    )
     rows.append((f"fbank, {BATCH} x {SECONDS} s batched", t_batch, "kaldi-native-fbank, one clip at a time", t_knf))
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; fbank max |ours - knf| = {agree:.2e}\n")
