@@ -75,6 +75,11 @@ def test_mp3_bit_rate_and_vorbis_quality_honoured(tmp_path):
         torchsound.save(tmp_path / f"{kbps}.mp3", x, 44100, compression=kbps)
     r64, r256 = (os.path.getsize(tmp_path / f"{k}.mp3") * 8 / 2.0 / 1000 for k in (64, 256))
     assert 0.8 * 64 < r64 < 1.2 * 64 and 0.8 * 256 < r256 < 1.2 * 256
+    x16 = make_noise(1, 2.0, 16000)  # MPEG-2 rates: 8..160 kbit/s
+    torchsound.save(tmp_path / "16k.mp3", x16, 16000, compression=48)
+    assert 0.8 * 48 < os.path.getsize(tmp_path / "16k.mp3") * 8 / 2.0 / 1000 < 1.2 * 48
+    with pytest.raises(ValueError, match=r"\[8, 160\]"):
+        torchsound.save(tmp_path / "bad.mp3", x16, 16000, compression=320)
     torchsound.save(tmp_path / "lo.ogg", x, 44100, compression=0)
     torchsound.save(tmp_path / "hi.ogg", x, 44100, compression=10)
     assert os.path.getsize(tmp_path / "lo.ogg") < os.path.getsize(tmp_path / "hi.ogg")

@@ -179,9 +179,9 @@ def save(dst_file, src: torch.Tensor, sample_rate: int, format: str, encoding: O
         if bits_per_sample not in (None, 0):
             raise ValueError(f"save: bits_per_sample does not apply to lossy format {format!r}, got {bits_per_sample}")
         data = _float_data(src)
-        kwargs.update(_compression_kwargs(format, compression))
+        kwargs.update(_compression_kwargs(format, compression, sample_rate))
     if format == "flac":
-        kwargs.update(_compression_kwargs(format, compression))
+        kwargs.update(_compression_kwargs(format, compression, sample_rate))
     try:
         with soundfile.SoundFile(dst_file, "w", sample_rate, src.shape[1], subtype, format=sf_format, **kwargs) as f:
             f.write(data)
@@ -230,7 +230,16 @@ def _float_data(src: torch.Tensor) -> np.ndarray:
     return (pcm_integers(src, 32).to(torch.float64) / 2**31).to(torch.float32).numpy()
 
 
-def _compression_kwargs(format: str, compression) -> dict:
+def _mp3_bit_rates(sample_rate: int) -> Tuple[int, int]:
+    """(lowest, highest) bit rate in kbit/s of the MPEG version LAME uses at ``sample_rate``."""
+    if sample_rate >= 32000:
+        return 32, 320  # MPEG-1
+    if sample_rate >= 16000:
+        return 8, 160  # MPEG-2
+    return 8, 64  # MPEG-2.5
+
+
+def _compression_kwargs(format: str, compression, sample_rate: int = 44100) -> dict:
     """torchaudio/sox ``compression`` -> libsndfile's compression level in [0, 1] (0 = best quality).
 
     - FLAC: compression level 0..8 (sox's scale; default 5 in libsndfile's terms).
@@ -262,10 +271,11 @@ def _compression_kwargs(format: str, compression) -> dict:
     if format == "mp3":
         if bit_rate is None:
             raise ValueError("save: MP3 compression is a bit rate in kbit/s (e.g. 128)")
-        if not 32 <= bit_rate <= 320:
-            raise ValueError(f"save: MP3 bit rate must be in [32, 320] kbit/s, got {bit_rate}")
-        # libsndfile maps level c to 320 - 288 c kbit/s, snapped to the nearest MPEG bit rate.
-        return {"compression_level": min((320 - bit_rate) / 288, 0.99), "bitrate_mode": "CONSTANT"}
+        low, high = _mp3_bit_rates(sample_rate)
+        if not low <= bit_rate <= high:
+            raise ValueError(f"save: MP3 bit rate at {sample_rate} Hz must be in [{low}, {high}] kbit/s, got {bit_rate}")
+        # libsndfile maps level c to high - (high - low) c kbit/s, snapped to the nearest MPEG bit rate.
+        return {"compression_level": min((high - bit_rate) / (high - low), 0.99), "bitrate_mode": "CONSTANT"}
     if format in ("ogg", "vorbis"):
         if level is None or not -1 <= level <= 10:
             raise ValueError(f"save: Vorbis compression is a quality in [-1, 10], got {compression!r}")

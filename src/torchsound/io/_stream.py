@@ -811,7 +811,7 @@ class _SndSink:
             encoding = "PCM_U" if bits == 8 and fmt == "wav" else None
             subtype, bits = _soundfile._pcm_subtype(fmt, torch.int16, encoding, bits)
         if s.codec_config is not None:
-            kwargs.update(_soundfile._compression_kwargs(fmt, s.codec_config))
+            kwargs.update(_soundfile._compression_kwargs(fmt, s.codec_config, s.sample_rate))
         self._bits, self._subtype = bits, subtype
         self._file = soundfile.SoundFile(f, "w", s.sample_rate, s.num_channels, subtype, format=sf_format, **kwargs)
 
