@@ -79,3 +79,24 @@ def test_mp3_frame_offset(tmp_path):
     part, _ = torchsound.load(data, frame_offset=5000, num_frames=3000)
     assert part.shape == (1, 3000)
     torch.testing.assert_close(part, full[:, 5000:8000], rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 16000, 8000])
+def test_untagged_mp3_info_counts_frames_like_the_decoders(sample_rate):
+    # At the lowest bit rates LAME has no room for its Info tag; libsndfile then only estimates
+    # the length, while decoders return every frame: info must count what load returns.
+    x = make_sweep(0.5, sample_rate, f0=100, f1=2000).float().numpy()
+    buf = io.BytesIO()
+    soundfile.write(buf, x.T, sample_rate, format="MP3", compression_level=0.95, bitrate_mode="CONSTANT")
+    data = buf.getvalue()
+    assert b"Info" not in data[:400] and b"Xing" not in data[:400]
+    meta = torchsound.info(data)
+    assert meta.num_frames == torchsound.load(data)[0].shape[-1] == _decode_pyav(data).shape[1]
+
+
+def test_truncated_tagged_mp3_info_fails():
+    x = make_sweep(0.5, 44100, f0=100, f1=2000).float().numpy()
+    data = _encode_soundfile(x, 44100)
+    cut = data[: len(data) * 3 // 4]
+    with pytest.raises(torchsound.io._source.AudioFileError, match=r"buffer>: MP3 tag says the stream has \d+ bytes .*truncated"):
+        torchsound.info(cut)

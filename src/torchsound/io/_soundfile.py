@@ -58,9 +58,8 @@ def info(src: Source, format: Optional[str]):
 
     with _open(src, format) as f:
         encoding, bits = _describe(f)
-        if f.format == "MP3":
-            _check_mp3_length(src, f.frames)
-        return AudioMetaData(f.samplerate, f.frames, f.channels, bits, encoding)
+        frames = _mp3_frames(src, f) if f.format == "MP3" else f.frames
+        return AudioMetaData(f.samplerate, frames, f.channels, bits, encoding)
 
 
 def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, channels_first: bool,
@@ -75,13 +74,12 @@ def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, chann
         if normalize and f.subtype in ("PCM_16", "PCM_S8", "PCM_24", "PCM_32") and f.format != "MP3":
             dtype = "int16" if f.subtype in ("PCM_16", "PCM_S8") else "int32"
             scale = np.float32(2.0**-15 if dtype == "int16" else 2.0**-31)
-        frames = f.frames
+        frames = _mp3_frames(src, f) if f.format == "MP3" else f.frames
         start = min(frame_offset, frames)
         try:
             if f.format == "MP3":
                 # libsndfile 1.2's MP3 decoder returns wrong samples after a seek and on a second
                 # read of some streams; only the first read from the start is right. So: one read.
-                _check_mp3_length(src, frames)
                 data = f.read(frames=-1 if num_frames < 0 else start + num_frames, dtype=dtype, always_2d=True)
                 data = data[start:].copy() if start else data
             else:
@@ -106,10 +104,22 @@ def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, chann
         return (tensor.T if channels_first else tensor), f.samplerate
 
 
-def _check_mp3_length(src: Source, frames: int) -> None:
+def _mp3_frames(src: Source, f) -> int:
+    """The exact length of an MP3 stream: from its Xing/Info tag (checked against the file), else by
+    counting frame headers (libsndfile only estimates the length of untagged files)."""
+    from . import _mp3
+
+    if not _mp3.has_tag(src):
+        counted = _mp3.count_samples(src)
+        return f.frames if counted is None else counted
     # The leanest MPEG audio frame (8 kbit/s at 8 kHz) carries 8 samples a byte; 16 leaves room.
-    if frames > 16 * src.size + 16384:
-        raise src.error(f"MP3 header claims {frames} frames, more than {src.size} bytes can hold (corrupt header)")
+    if f.frames > 16 * src.size + 16384:
+        raise src.error(f"MP3 header claims {f.frames} frames, more than {src.size} bytes can hold (corrupt header)")
+    stream_bytes = _mp3.tag_stream_bytes(src)
+    if stream_bytes is not None and stream_bytes > src.size:
+        raise src.error(f"MP3 tag says the stream has {stream_bytes} bytes but the file holds only {src.size} "
+                        "(truncated file)")
+    return f.frames
 
 
 # Formats whose seek is sample-exact in libsndfile, so that slices can be decoded independently.
