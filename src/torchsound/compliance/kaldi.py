@@ -380,8 +380,11 @@ def _windowed_frames_fast(signal, size, shift, padded, window, *, remove_dc_offs
     if need_raw_energy:
         raw_energy = _energy(raw - mean if remove_dc_offset else raw)
     c = preemphasis
-    emphasised = signal if c == 0.0 else torch.cat([signal[..., :1] * (1.0 - c), signal[..., 1:] - c * signal[..., :-1]], dim=-1)
-    emphasised = torch.nn.functional.pad(emphasised, (0, padded - size))
+    tail = signal.new_zeros(*signal.shape[:-1], padded - size)
+    if c == 0.0:
+        emphasised = torch.cat([signal, tail], dim=-1)
+    else:  # (the first sample's value does not matter: it is replaced below)
+        emphasised = torch.cat([signal[..., :1], torch.sub(signal[..., 1:], signal[..., :-1], alpha=c), tail], dim=-1)
     frames = emphasised.unfold(-1, padded, shift)
     frames = (frames - (1.0 - c) * mean) * window if remove_dc_offset else frames * window
     if c != 0.0:
