@@ -119,11 +119,14 @@ def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *arg
     """Run ``action`` ("load"/"info") on ``backend``; fall back from native WAV and libsndfile when they can't."""
     from . import _soundfile, _wav
 
+    exotic_wav = False  # a WAVE codec the native reader does not decode (ADPCM, GSM, MP3-in-WAV, ...)
     if backend == "wav":
         try:
             header = _wav.read_header(src)
         except _wav.Unsupported:
-            backend = "soundfile"
+            # FFmpeg counts decoded samples, so info and load agree; libsndfile only estimates some lengths.
+            exotic_wav = True
+            backend = "ffmpeg" if importlib.util.find_spec("av") is not None else "soundfile"
         else:
             if action == "info":
                 return AudioMetaData(header.sample_rate, header.num_frames, header.num_channels,
@@ -137,7 +140,10 @@ def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *arg
                 return _soundfile.info(src, fmt)
             return _soundfile.load(src, *args, fmt)
         except AudioFileError:
-            if importlib.util.find_spec("av") is None or fmt in ("wav", "flac", "mp3", "ogg", "aiff"):
+            # FFmpeg gets a try only where libsndfile does not know the format: for a damaged file in a
+            # format it knows, its error is the right answer (FFmpeg would quietly decode a truncated file).
+            known = fmt in ("wav", "flac", "mp3", "ogg", "aiff") and not exotic_wav
+            if importlib.util.find_spec("av") is None or known:
                 raise
             backend = "ffmpeg"  # libsndfile does not know it: let FFmpeg try
             src.rewind()

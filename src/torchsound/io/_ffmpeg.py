@@ -42,6 +42,9 @@ def _open_input(src: Source, format: Optional[str]):
     if not container.streams.audio:
         container.close()
         raise src.error("FFmpeg finds no audio stream in this file")
+    if container.streams.audio[0].codec_context is None:
+        container.close()
+        raise src.error("cannot decode: FFmpeg has no decoder for this audio codec")
     return container
 
 
