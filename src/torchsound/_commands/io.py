@@ -25,6 +25,11 @@ def register(sub) -> None:
     p.add_argument("--encoding", choices=_ENCODINGS, help="WAV sample encoding")
     p.add_argument("--bits", type=int, help="bits per sample (WAV: 8/16/24/32/64; FLAC: 8/16/24)")
     p.add_argument("--channels", type=int, help="output channels: 1 mixes down to mono; from mono, copies")
+    p.add_argument("--sample-rate", dest="sample_rate", type=int, metavar="HZ",
+                   help="resample to this rate (windowed-sinc, torchaudio's default filter unless --quality)")
+    p.add_argument("--quality", choices=["hq", "vhq"],
+                   help="resampling preset for --sample-rate: hq (>= 150 dB alias rejection) or vhq (>= 200 dB)")
+    p.add_argument("--gain", dest="gain_db", type=float, metavar="DB", help="gain in dB (no clipping)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_convert)
 
