@@ -68,10 +68,10 @@ def main() -> int:
     repeat = {"wav": 15, "flac": 5, "mp3": 5}
     rows = []
     for fmt, path in files.items():
-        ours = _median_ms(lambda: torchsound.load(path), repeat[fmt])
-        sf_ms = _median_ms(lambda: soundfile.read(path, dtype="float32"), repeat[fmt])
-        av_ms = _median_ms(lambda: _pyav_float32(path), repeat[fmt])
-        floor = _median_ms(lambda: np.fromfile(path, dtype=np.uint8), repeat[fmt])
+        ours = _median_ms(lambda p=path: torchsound.load(p), repeat[fmt])
+        sf_ms = _median_ms(lambda p=path: soundfile.read(p, dtype="float32"), repeat[fmt])
+        av_ms = _median_ms(lambda p=path: _pyav_float32(p), repeat[fmt])
+        floor = _median_ms(lambda p=path: np.fromfile(p, dtype=np.uint8), repeat[fmt])
         rows.append((fmt, os.path.getsize(path), ours, sf_ms, av_ms, floor))
 
     print(f"# torchsound.load, {SECONDS} s stereo {RATE} Hz (16-bit sources), float32 out; medians in ms\n")

@@ -4,7 +4,6 @@ import io
 import os
 import pathlib
 
-import numpy as np
 import pytest
 import soundfile
 import torch

@@ -230,3 +230,12 @@ def test_writer_errors_leave_nothing(tmp_path):
             w.write_audio_chunk(0, torch.zeros(1, 10))
     with pytest.raises(RuntimeError, match="open"):
         w.write_audio_chunk(0, torch.zeros(10, 1))
+
+
+def test_resample_keeping_native_format(files):
+    reader = StreamReader(files["wav"])
+    reader.add_basic_audio_stream(frames_per_chunk=-1, buffer_chunk_size=-1, format=None, sample_rate=8000)
+    assert reader.get_out_stream_info(0).sample_rate == 8000
+    reader.process_all_packets()
+    (chunk,) = reader.pop_chunks()
+    assert chunk.dtype == torch.int16 and chunk.shape == (8000, 2)

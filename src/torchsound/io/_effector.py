@@ -8,7 +8,7 @@ from typing import Iterator, List, Optional
 import numpy as np
 import torch
 
-from ._stream import CodecConfig, StreamReader, StreamWriter, _FilterGraph, _sample_format
+from ._stream import CodecConfig, StreamReader, StreamWriter, _FilterGraph
 
 _DTYPE_FORMATS = {torch.uint8: "u8", torch.int16: "s16", torch.int32: "s32", torch.float32: "flt", torch.float64: "dbl"}
 

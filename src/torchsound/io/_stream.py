@@ -273,8 +273,6 @@ class _AVDecoder:
 def _pick_decoder(src: Source, format: Optional[str], option) -> object:
     import importlib.util
 
-    from . import _soundfile
-
     has_av = importlib.util.find_spec("av") is not None
     kind = sniff_format(src.head(80)) or (format or "").lower() or None
     if option or kind in ("mp3", "opus", "mp4") or format in ("mp3", "opus", "m4a", "aac"):
@@ -304,7 +302,7 @@ class _FilterGraph:
 
     def __init__(self, desc: str, sample_rate: int, channels: int, sample_fmt: str):
         av = _av()
-        import av.filter
+        import av.filter  # noqa: F811 - the submodule, on the module require() returned
 
         self.rate = sample_rate
         self._graph = av.filter.Graph()
@@ -381,7 +379,8 @@ def _basic_filter(sample_rate: Optional[int], num_channels: Optional[int], fmt: 
     fields = [f"sample_fmts={fmt}"] if fmt is not None else []
     if num_channels is not None:
         fields.append(f"channel_layouts={int(num_channels)}c")
-    parts.append("aformat=" + ":".join(fields))
+    if fields:
+        parts.append("aformat=" + ":".join(fields))
     return ",".join(parts)
 
 
@@ -864,8 +863,6 @@ class _AVSink:
             self._pts.append(0)
 
     def write(self, i: int, chunk: torch.Tensor) -> None:
-        av = _av()
-        stream, s = self._streams[i]
         data = chunk.numpy()
         blocks = self._graphs[i].push(data) if self._graphs[i] is not None else [data]
         for block in blocks:
