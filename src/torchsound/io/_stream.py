@@ -525,8 +525,7 @@ class StreamReader:
             self._dec.set_decoder(index, decoder, decoder_option)
         graph, rate, channels = None, info.sample_rate, info.num_channels
         if filter_desc:
-            src_fmt = "flt" if info.format is None else info.format.rstrip("p")
-            graph = _FilterGraph(filter_desc, int(info.sample_rate), info.num_channels, _graph_format(src_fmt))
+            graph = _FilterGraph(filter_desc, int(info.sample_rate), info.num_channels, _graph_format(info))
             rate, channels = self._probe_graph(filter_desc, info)
         self._outputs.append(_Output(index, frames_per_chunk, buffer_chunk_size, fmt, filter_desc, graph, rate, channels))
 
@@ -569,8 +568,7 @@ class StreamReader:
             out.position = int(round(frame * out.sample_rate / rate))
             if out.filter_desc:
                 info = self._dec.streams[out.source_index]
-                out.graph = _FilterGraph(out.filter_desc, int(info.sample_rate), info.num_channels,
-                                         _graph_format(("flt" if info.format is None else info.format).rstrip("p")))
+                out.graph = _FilterGraph(out.filter_desc, int(info.sample_rate), info.num_channels, _graph_format(info))
 
     def process_packet(self, timeout: Optional[float] = None, backoff: float = 10.0) -> int:
         """Decode one block of the source into the output buffers. Returns 1 at the end of the stream, else 0."""
@@ -653,8 +651,10 @@ def _joined(blocks: List[np.ndarray], fmt: Optional[str]) -> np.ndarray:
     return convert_format(np.concatenate(blocks) if len(blocks) > 1 else blocks[0], fmt)
 
 
-def _graph_format(fmt: str) -> str:
-    return {"u8": "u8", "s16": "s16", "s32": "s32", "s64": "s64", "flt": "flt", "dbl": "dbl"}.get(fmt, "flt")
+def _graph_format(info: SourceAudioStream) -> str:
+    """The packed sample format of the blocks a source stream decodes to (what its filter graph takes)."""
+    fmt = (info.format or "flt").rstrip("p")
+    return fmt if fmt in _FORMAT_DTYPES else "flt"
 
 
 # ----------------------------------------------------------------------------- writer
