@@ -1,6 +1,7 @@
 """Native WAV reader/writer against soundfile (libsndfile), the sox binary and Python's wave module."""
 
 import io
+import struct
 import subprocess
 import wave
 
@@ -152,3 +153,47 @@ def test_rf64_header_written_for_large_data_reads_back(tmp_path):
     # the size decision itself: a header for 5 GiB of audio switches to RF64 with a ds64 chunk
     header = _wav.header_bytes(48000, 2, "pcm", 16, num_frames=5 * 2**30 // 4)
     assert header[:4] == b"RF64" and header[12:16] == b"ds64"
+
+
+def _chunk(chunk_id: bytes, body: bytes) -> bytes:
+    return chunk_id + struct.pack("<I", len(body)) + body + (b"\x00" if len(body) & 1 else b"")
+
+
+def test_unusual_chunk_layouts(tmp_path):
+    """Odd-sized chunks with padding, a LIST chunk before the data, fmt after data, trailing chunks."""
+    x = (make_noise(2, 0.01, 8000) * 60000).to(torch.int16)
+    pcm = x.T.contiguous().numpy().astype("<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", 1, 2, 8000, 8000 * 4, 4, 16)
+    layouts = {
+        "list_first": [_chunk(b"LIST", b"INFOISFT\x05\x00\x00\x00odd!\x00"), _chunk(b"fmt ", fmt), _chunk(b"data", pcm)],
+        "fmt_after_data": [_chunk(b"data", pcm), _chunk(b"fmt ", fmt)],
+        "trailing_junk": [_chunk(b"fmt ", fmt), _chunk(b"data", pcm), _chunk(b"id3 ", b"\x01" * 33)],
+    }
+    for name, chunks in layouts.items():
+        body = b"WAVE" + b"".join(chunks)
+        data = b"RIFF" + struct.pack("<I", len(body)) + body
+        loaded, sr = torchsound.load(data, normalize=False)
+        assert sr == 8000 and torch.equal(loaded, x), name
+        assert torchsound.info(data).num_frames == x.shape[1]
+
+
+def test_streaming_header_with_unknown_data_size(tmp_path):
+    x = make_noise(1, 0.01, 8000)
+    buf = io.BytesIO()
+    torchsound.save(buf, x, 8000, format="wav")
+    data = bytearray(buf.getvalue())
+    data[40:44] = b"\xff\xff\xff\xff"  # what a recorder writes before it knows the length
+    loaded, _ = torchsound.load(bytes(data))
+    torch.testing.assert_close(loaded, torch.round(x * 32768) / 32768, rtol=0, atol=0)
+
+
+def test_extensible_with_fewer_valid_bits(tmp_path):
+    path = str(tmp_path / "x20.wav")
+    x = make_noise(2, 0.01, 8000).numpy().T
+    soundfile.write(path, x, 8000, subtype="PCM_24", format="WAVEX")
+    data = bytearray(open(path, "rb").read())
+    at = data.index(b"fmt ") + 8 + 18  # wValidBitsPerSample
+    data[at : at + 2] = struct.pack("<H", 20)
+    meta = torchsound.info(bytes(data))
+    assert meta.bits_per_sample == 20 and meta.encoding == "PCM_S"
+    torch.testing.assert_close(torchsound.load(bytes(data))[0], _sf_read(path)[0], rtol=0, atol=0)

@@ -113,6 +113,8 @@ def _parse_fmt(src: Source, fmt: bytes, data_offset: int, data_size: int) -> Wav
         if sub[2:] != _GUID_TAIL:
             raise Unsupported(f"WAVE_FORMAT_EXTENSIBLE sub-format {sub.hex()}")
         tag = struct.unpack("<H", sub[:2])[0]
+        valid_bits = struct.unpack("<H", fmt[18:20])[0]
+        bits = valid_bits if 0 < valid_bits <= bits else bits  # e.g. 20 valid bits in 24-bit samples
     if tag not in _KIND_OF_TAG:
         raise Unsupported(f"WAV format tag 0x{tag:04x}")
     kind = _KIND_OF_TAG[tag]
