@@ -35,6 +35,7 @@ _NAMES = {
     "compand": "._dynamics",
     "reverb": "._reverb",
     "tempo": "._tempo",
+    **dict.fromkeys(["earwax", "fir_filter", "hilbert_fir"], "._sox_misc"),
     **dict.fromkeys(["mu_law_encoding", "mu_law_decoding", "apply_codec"], "._codecs"),
 }
 

@@ -1,0 +1,92 @@
+"""earwax, fir, hilbert, divide (against sox) and dither (statistics against sox)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+from soxoracle import GRID, run_sox, signal
+
+from _harness import check_all
+from conftest import snr_db
+from torchsound import functional as F
+from torchsound.sox_effects import apply_effects_tensor
+
+CASES = [(["fir", "0.1", "0.2", "0.4", "0.2", "0.1"], GRID[0]), (["fir", "0.5", "-0.5"], GRID[1]),
+         (["hilbert"], GRID[2]), (["hilbert"], GRID[1]), (["hilbert", "-n", "101"], GRID[3]), (["hilbert", "-n", "5"], GRID[4]),
+         (["earwax"], GRID[3])]
+
+
+@pytest.mark.parametrize("effect,row", CASES, ids=lambda v: " ".join(v) if isinstance(v, list) else f"{v[0]}-{v[1]}-{v[2]}ch")
+def test_fir_effects_match_sox(effect, row, speech):
+    x = signal(*row, speech) * 0.5
+    expected, _ = run_sox(x, row[1], [effect])
+    got, _ = apply_effects_tensor(x, row[1], [effect])
+    assert got.shape == expected.shape
+    assert snr_db(expected, got) >= (30 if effect[0] == "earwax" else 50)
+
+
+def test_fir_coefficient_file(tmp_path):
+    path = tmp_path / "coefs.txt"
+    path.write_text("# a smoothing filter\n0.25\n0.5 0.25\n")
+    x = signal("noise", 8000, 1)
+    expected, _ = run_sox(x, 8000, [["fir", str(path)]])
+    got, _ = apply_effects_tensor(x, 8000, [["fir", str(path)]])
+    assert snr_db(expected, got) >= 50
+
+
+def test_divide_matches_sox():
+    x = torch.rand(3, 2000, dtype=torch.float64) * 0.4 + 0.5
+    x[1:] *= 0.45
+    expected, _ = run_sox(x, 8000, [["divide"]])
+    got, _ = apply_effects_tensor(x, 8000, [["divide"]])
+    assert snr_db(expected, got) >= 50
+
+
+def test_primitives_harness():
+    check_all(F.earwax, torch.randn(3, 2, 300), grad_input=torch.randn(2, 100))
+    check_all(lambda x: F.fir_filter(x, [0.2, 0.5, 0.3]), torch.randn(3, 2, 300), batch_dims=2, grad_input=torch.randn(1, 50))
+
+
+def test_dither_statistics_match_sox():
+    # statistical contract: the added error has sox's size and shape (TPDF + rounding: std = LSB / 2),
+    # zero mean, and the output sits on the 16-bit grid
+    x = signal("sweep", 16000, 1) * 0.5
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
+        soundfile.write(src, x[0].numpy(), 16000, subtype="FLOAT")
+        subprocess.run(["sox", "-V1", src, "-b", "16", dst, "dither"], check=True)
+        sox_out, _ = soundfile.read(dst, dtype="float64")
+    got, _ = apply_effects_tensor(x, 16000, [["dither"]])
+    lsb = 2.0 ** -15
+    sox_err, our_err = sox_out - x[0].numpy(), (got[0] - x[0]).numpy()
+    assert abs(our_err.std() / sox_err.std() - 1) < 0.1
+    assert abs(our_err.std() / (lsb / 2) - 1) < 0.1
+    assert abs(our_err.mean()) < 0.05 * lsb
+    assert np.allclose(got[0].numpy() / lsb, np.round(got[0].numpy() / lsb))
+    assert abs(np.corrcoef(our_err, x[0].numpy())[0, 1]) < 0.05
+    coarse, _ = apply_effects_tensor(x, 16000, [["dither", "-p", "8"]])
+    assert abs((coarse[0] - x[0]).std().item() / (2.0 ** -7 / 2) - 1) < 0.1
+
+
+@pytest.mark.parametrize("effect,match", [
+    (["earwax", "1"], "earwax.*too many"),
+    (["fir"], "fir.*wrong number"),
+    (["fir", "nofile.txt"], "fir.*'nofile.txt'.*could not read"),
+    (["hilbert", "-n", "4"], "hilbert.*'4'.*odd"),
+    (["dither", "-s"], "dither.*'-s'.*not supported yet"),
+    (["dither", "-q"], "dither.*'-q'"),
+])
+def test_bad_arguments(effect, match):
+    with pytest.raises(ValueError, match=match):
+        apply_effects_tensor(torch.zeros(2, 1000), 44100, [effect])
+
+
+def test_earwax_needs_44k_stereo():
+    with pytest.raises(ValueError, match="earwax.*44.1 kHz stereo"):
+        apply_effects_tensor(torch.zeros(1, 1000), 44100, [["earwax"]])
