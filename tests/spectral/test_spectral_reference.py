@@ -180,3 +180,20 @@ def test_lfcc_direct():
     energies = torch.from_numpy(librosa.power_to_db((fb.T @ spec).numpy(), top_db=80.0))
     ref = torch.from_numpy(scipy.fft.dct(energies.numpy(), type=2, norm="ortho", axis=-2)[..., :20, :])
     torch.testing.assert_close(ours, ref, rtol=1e-4, atol=1e-2)
+
+
+def test_blockwise_long_input_path_equals_one_block(monkeypatch):
+    import torchsound.functional._spectral as spectral
+
+    x = make_noise(num_channels=2, seconds=0.5)
+    w = torch.hann_window(400)
+    whole_complex = torch.stft(x, 400, 160, 400, w, return_complex=True)
+    mel = T.MelSpectrogram(16000, n_fft=400, hop_length=160, n_mels=40)
+    whole_mel = mel.mel_scale(mel.spectrogram(x))
+    monkeypatch.setattr(spectral, "_BLOCK_ELEMENTS", 400 * 2 * 7)  # 7 frames a block: many uneven blocks
+    torch.testing.assert_close(F.spectrogram(x, 0, w, 400, 160, 400, None, False), whole_complex, **tol("float32"))
+    torch.testing.assert_close(F.spectrogram(x, 0, w, 400, 160, 400, 2.0, False), whole_complex.abs() ** 2,
+                               **tol("float32_fft"))
+    torch.testing.assert_close(mel(x), whole_mel, **tol("float32_fft"))
+    real = T.MelSpectrogram(16000, n_fft=400, hop_length=160, n_mels=40, real_stft=True)(x)
+    torch.testing.assert_close(real, whole_mel, rtol=tol("float32_fft")["rtol"], atol=1e-4 * float(whole_mel.max()))

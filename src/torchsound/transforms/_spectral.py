@@ -11,6 +11,7 @@ import torch
 from .. import functional as F
 from .._internal.checks import check_choice, check_int, check_positive
 from .._internal.dtypes import restore, upcast
+from ..functional import _spectral
 
 __all__ = [
     "Spectrogram", "InverseSpectrogram", "GriffinLim", "TimeStretch", "PitchShift", "MelScale",
@@ -39,6 +40,13 @@ def _apply_fb(specgram: torch.Tensor, fb: torch.Tensor) -> torch.Tensor:
     """``(..., freq, time) -> (..., n_filters, time)`` through a ``(freq, n_filters)`` filterbank."""
     x, orig_dtype = upcast(specgram)
     return restore(torch.matmul(x.transpose(-1, -2), fb.to(x.dtype)).transpose(-1, -2), orig_dtype)
+
+
+def _filtered_spectrogram(spec: "Spectrogram", waveform: torch.Tensor, fb: torch.Tensor, name: str) -> torch.Tensor:
+    """``spec(waveform)`` projected by a ``(freq, K)`` filterbank in one blockwise pass."""
+    return _spectral._spectrogram(waveform, spec.pad, spec.window, spec.n_fft, spec.hop_length, spec.win_length,
+                                  spec.power, spec.normalized, spec.center, spec.pad_mode, spec.onesided,
+                                  spec.real_stft, fb, name)
 
 
 class Spectrogram(torch.nn.Module):
@@ -312,7 +320,8 @@ class MelSpectrogram(torch.nn.Module):
         self.mel_scale = MelScale(n_mels, sample_rate, f_min, f_max, n_fft // 2 + 1, norm, mel_scale)
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        return self.mel_scale(self.spectrogram(waveform))
+        # equals self.mel_scale(self.spectrogram(waveform)); fused so long inputs go block by block
+        return _filtered_spectrogram(self.spectrogram, waveform, self.mel_scale.fb, "MelSpectrogram")
 
 
 class InverseMelScale(torch.nn.Module):
@@ -504,7 +513,7 @@ class LFCC(torch.nn.Module):
         self.log_lf = log_lf
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        energies = _apply_fb(self.Spectrogram(waveform), self.filter_mat)
+        energies = _filtered_spectrogram(self.Spectrogram, waveform, self.filter_mat, "LFCC")
         return _cepstrum(energies, self.dct_mat, self.log_lf, self.amplitude_to_DB)
 
 
