@@ -32,7 +32,7 @@ _NAMES = {
     "vad": "._vad",
     # sox-style effects (sox_effects engineer)
     **dict.fromkeys(["echo", "echos", "chorus", "tremolo"], "._modulation"),
-    "compand": "._dynamics",
+    **dict.fromkeys(["compand", "mcompand", "crossover_split"], "._dynamics"),
     "reverb": "._reverb",
     "tempo": "._tempo",
     **dict.fromkeys(["earwax", "fir_filter", "hilbert_fir"], "._sox_misc"),

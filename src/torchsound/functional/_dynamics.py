@@ -172,3 +172,75 @@ def compand(waveform: torch.Tensor, sample_rate: float, attack_decay: Sequence[T
         lag = min(lag, n)
         gains = torch.cat([gains[..., lag:], gains[..., -1:].expand(*gains.shape[:-1], lag)], dim=-1)
     return restore(x * gains, dtype)
+
+
+def crossover_split(waveform: torch.Tensor, sample_rate: float, frequency: float) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Split into low and high bands with sox's 4th-order Linkwitz-Riley crossover at ``frequency``.
+
+    Each side is a Butterworth biquad (Q = sqrt(1/2)) squared, so the two bands are in phase and
+    sum to an all-pass version of the input. Differentiable.
+
+    Args:
+        waveform: audio of shape `(..., time)`.
+        sample_rate: sample rate in Hz.
+        frequency: crossover frequency in Hz, below ``sample_rate / 2``.
+
+    Returns:
+        ``(low, high)``, each shaped like ``waveform``.
+
+    Shape:
+        `(..., time)` -> two `(..., time)`.
+    """
+    from ._filtering import lfilter
+
+    check_float("waveform", waveform, fn="crossover_split")
+    if not 0 < frequency < sample_rate / 2:
+        raise ValueError(f"crossover_split: frequency must be in (0, {sample_rate / 2:g}), got {frequency}")
+    w0 = 2 * math.pi * frequency / sample_rate
+    alpha = math.sin(w0) / (2 * math.sqrt(0.5))
+    cos = math.cos(w0)
+    norm = 1 + alpha
+    low = [(1 - cos) / 2 / norm, (1 - cos) / norm, (1 - cos) / 2 / norm]
+    high = [(1 + cos) / 2 / norm, -(1 + cos) / norm, (1 + cos) / 2 / norm]
+    den = [1.0, -2 * cos / norm, (1 - alpha) / norm]
+
+    def square(p):  # coefficients of p(z)^2
+        return [p[0] * p[0], 2 * p[0] * p[1], 2 * p[0] * p[2] + p[1] * p[1], 2 * p[1] * p[2], p[2] * p[2]]
+
+    opts = dict(dtype=torch.float64, device=waveform.device)
+    a = torch.tensor(square(den), **opts)
+    return (lfilter(waveform, a, torch.tensor(square(low), **opts), clamp=False),
+            lfilter(waveform, a, torch.tensor(square(high), **opts), clamp=False))
+
+
+def mcompand(waveform: torch.Tensor, sample_rate: float, bands: Sequence[dict], crossovers: Sequence[float]) -> torch.Tensor:
+    """Multi-band compander, as sox's ``mcompand``: split at ``crossovers`` (Hz, increasing) with
+    Linkwitz-Riley crossovers, compand each band with its own settings, and sum.
+
+    Args:
+        waveform: audio of shape `(..., channel, time)`.
+        sample_rate: sample rate in Hz.
+        bands: one dict of :func:`compand` keyword arguments per band (``attack_decay``, ``points``,
+            and optionally ``soft_knee_db``, ``gain_db``, ``initial_volume_db``, ``delay``).
+        crossovers: ``len(bands) - 1`` crossover frequencies.
+
+    Returns:
+        Tensor: the companded audio.
+
+    Shape:
+        `(..., channel, time)` -> `(..., channel, time)`.
+    """
+    check_float("waveform", waveform, fn="mcompand")
+    if len(crossovers) != len(bands) - 1:
+        raise ValueError(f"mcompand: need {len(bands) - 1} crossover frequencies for {len(bands)} bands, got {len(crossovers)}")
+    if any(b <= a for a, b in zip(crossovers, crossovers[1:])):
+        raise ValueError(f"mcompand: crossover frequencies must increase, got {list(crossovers)}")
+    rest, out = waveform, None
+    for i, band in enumerate(bands):
+        if i < len(crossovers):
+            part, rest = crossover_split(rest, sample_rate, crossovers[i])
+        else:
+            part = rest
+        y = compand(part, sample_rate, **band)
+        out = y if out is None else out + y
+    return out

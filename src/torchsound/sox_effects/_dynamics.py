@@ -62,3 +62,23 @@ def parse_compand(a: EffectArgs, sample_rate, channels):
 @effect("compand")
 def _compand(x, sr, a: EffectArgs):
     return F.compand(x, sr, **parse_compand(a, sr, x.shape[-2])), sr
+
+
+@effect("mcompand")
+def _mcompand(x, sr, a: EffectArgs):
+    if a.remaining() % 2 == 0:
+        raise a.usage_error("needs quoted compand arguments, then crossover-frequency and quoted compand arguments "
+                            "for each further band (an odd number of arguments)")
+    bands, crossovers = [], []
+    while a.remaining():
+        text = a.pop()
+        sub = EffectArgs(a.effect, text.split(), a.sample_rate, a.num_channels)
+        try:
+            bands.append(parse_compand(sub, sr, x.shape[-2]))
+        except ValueError as err:
+            raise a.error(text, str(err).split(": ", 1)[-1]) from err
+        if a.remaining():
+            crossovers.append(a.frequency("crossover frequency"))
+    if any(b <= c for c, b in zip(crossovers, crossovers[1:])):
+        raise a.usage_error("crossover frequencies must be in ascending order")
+    return F.mcompand(x, sr, bands, crossovers), sr

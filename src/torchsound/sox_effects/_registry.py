@@ -27,7 +27,6 @@ UNSUPPORTED = {
     "input": "it is internal to libsox",
     "output": "it is internal to libsox",
     # not implemented yet: an error, never a silent pass-through
-    "mcompand": "it is not supported yet",
     "loudness": "it is not supported yet",
     "sinc": "it is not supported yet",
     "synth": "it is not supported yet",
