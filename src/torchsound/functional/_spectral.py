@@ -601,7 +601,8 @@ def amplitude_to_DB(
         check_positive("top_db", top_db, fn=fn, allow_zero=True)
     y, orig_dtype = upcast(x)
     db = multiplier * torch.log10(torch.clamp(y, min=amin))
-    db = db - multiplier * db_multiplier
+    if isinstance(db_multiplier, torch.Tensor) or db_multiplier != 0:  # 0 for ref=1: skip a pass
+        db = db - multiplier * db_multiplier
     if top_db is not None:
         if db.dim() < 2:
             raise ValueError(f"{fn}: x must have at least 2 dimensions when top_db is set, got shape {tuple(x.shape)}")
