@@ -296,3 +296,17 @@ def test_prototype_scale_transforms():
     _module_checks(PT.ChromaSpectrogram(16000, 400, hop_length=160), lambda w: chroma(spec if w is x else
                    T.Spectrogram(400, hop_length=160)(w)), x)
 
+
+
+def test_complex_half_inputs_computed_in_complex64():
+    x = wave((1,), seconds=0.25)
+    spec = F.spectrogram(x, 0, W400, 400, 100, 400, None, False)
+    y = F.inverse_spectrogram(spec.to(torch.complex32), x.shape[-1], 0, W400, 400, 100, 400, False)
+    assert y.dtype == torch.float16
+    ref = F.inverse_spectrogram(spec, x.shape[-1], 0, W400, 400, 100, 400, False)
+    assert float((y.float() - ref).abs().max() / ref.abs().max()) < 0.01
+    advance = torch.linspace(0, math.pi * 100, 201)[..., None]
+    stretched = F.phase_vocoder(spec.to(torch.complex32), 1.25, advance)
+    assert stretched.dtype == torch.complex32
+    ref = F.phase_vocoder(spec, 1.25, advance)
+    assert float((stretched.to(torch.complex64).abs() - ref.abs()).abs().max() / ref.abs().max()) < 0.01
