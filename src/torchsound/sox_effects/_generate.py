@@ -79,3 +79,84 @@ def tpdf_dither(x: torch.Tensor, bits: int) -> torch.Tensor:
     lsb = 2.0 ** (1 - bits)
     noise = torch.rand_like(x) - torch.rand_like(x)
     return torch.round(x / lsb + noise) * lsb
+
+
+_SYNTH_TYPES = ("sine", "square", "triangle", "sawtooth", "trapezium", "whitenoise", "noise", "tpdfnoise")
+_SYNTH_UNSUPPORTED = ("pinknoise", "brownnoise", "exp", "pluck")
+_COMBINE = ("create", "mix", "amod")
+
+
+def synth_wave(kind: str, phase: torch.Tensor, p1, p2, p3) -> torch.Tensor:
+    """sox's synth waveforms at ``phase`` in [0, 1) (cycles), full scale [-1, 1]."""
+    if kind == "sine":
+        return torch.sin(2 * torch.pi * phase)
+    if kind == "square":
+        return torch.where(phase < (0.5 if p1 is None else p1), 1.0, -1.0).to(phase.dtype)
+    if kind == "triangle":
+        peak = 0.5 if p1 is None else p1
+        return torch.where(phase < peak, 2 * phase / max(peak, 1e-12) - 1, 1 - 2 * (phase - peak) / max(1 - peak, 1e-12))
+    if kind == "sawtooth":
+        return 2 * phase - 1
+    # trapezium: rise over [0, p1), high until p2, fall until p3, low after
+    rise, fall, end = (0.1 if p1 is None else p1), (0.5 if p2 is None else p2), (0.6 if p3 is None else p3)
+    up = -1 + 2 * phase / max(rise, 1e-12)
+    down = 1 - 2 * (phase - fall) / max(end - fall, 1e-12)
+    return torch.where(phase < rise, up, torch.where(phase < fall, torch.ones_like(phase),
+                                                     torch.where(phase < end, down, -torch.ones_like(phase))))
+
+
+@effect("synth")
+def _synth(x, sr, a: EffectArgs):
+    length = None
+    if a.peek() is not None and a.peek() not in _SYNTH_TYPES + _SYNTH_UNSUPPORTED and a.peek() not in ("-n", "-j"):
+        length = a.time("a length")
+    if a.peek() in ("-n", "-j"):
+        raise a.error(a.peek(), "synth options -n and -j are not supported yet")
+    specs = []
+    while a.remaining():
+        kind = a.pop("a waveform type")
+        if kind in _SYNTH_UNSUPPORTED:
+            raise a.error(kind, "this synth waveform is not supported yet; use sine, square, triangle, sawtooth, "
+                                "trapezium, whitenoise or tpdfnoise")
+        if kind not in _SYNTH_TYPES:
+            raise a.error(kind, f"unknown waveform; expected one of {', '.join(_SYNTH_TYPES)}")
+        combine = a.pop() if a.peek() in _COMBINE else "create"
+        if a.peek() == "fmod":
+            raise a.error("fmod", "synth fmod is not supported yet")
+        values = []
+        while a.remaining() and a.peek() not in _SYNTH_TYPES + _SYNTH_UNSUPPORTED and len(values) < 6:
+            text = a.pop()
+            if not values:
+                if any(c in text[1:] for c in ":+/-"):
+                    raise a.error(text, "frequency sweeps are not supported yet")
+                values.append(a.frequency("a frequency", text=text, nyquist=False))
+            else:
+                values.append(a.number("a synth parameter", text=text))
+        freq = values[0] if values else 440.0
+        offset = values[1] / 100 if len(values) > 1 else 0.0
+        phase0 = values[2] / 100 if len(values) > 2 else 0.0
+        shape = [v / 100 for v in values[3:6]] + [None] * (3 - len(values[3:6]))
+        specs.append((kind, combine, freq, offset, phase0, shape))
+    if not specs:
+        raise a.usage_error("needs a waveform type (wrong number of arguments)")
+    n = x.shape[-1] if length is None else length
+    inp = x[..., :n] if n <= x.shape[-1] else torch.nn.functional.pad(x, (0, n - x.shape[-1]))
+    t = torch.arange(n, dtype=torch.float64, device=x.device) / sr
+    channels = []
+    for c in range(x.shape[-2]):
+        kind, combine, freq, offset, phase0, shape = specs[c % len(specs)]
+        if kind in ("whitenoise", "noise"):
+            wave = torch.rand(*x.shape[:-2], n, dtype=torch.float64, device=x.device) * 2 - 1
+        elif kind == "tpdfnoise":
+            shape_ = (*x.shape[:-2], n)
+            wave = torch.rand(shape_, dtype=torch.float64, device=x.device) - torch.rand(shape_, dtype=torch.float64, device=x.device)
+        else:
+            wave = synth_wave(kind, torch.remainder(freq * t + phase0, 1.0), *shape)
+        wave = (offset + (1 - abs(offset)) * wave).to(x.dtype)
+        here = inp[..., c, :]
+        if combine == "mix":
+            wave = (here + wave) / 2
+        elif combine == "amod":
+            wave = here * (wave + 1) / 2
+        channels.append(wave.expand_as(here) if wave.dim() < here.dim() else wave)
+    return torch.stack(channels, dim=-2), sr
