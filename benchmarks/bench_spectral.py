@@ -1,7 +1,8 @@
 """Spectral features: torchsound against librosa and nnAudio on the same input, in one process.
 
 Inputs: 8 clips x 10 s at 16 kHz, and one 10-minute clip; n_fft=400, hop=160, 80 mels (htk, no norm,
-reflect padding: the same configuration for every library). Prints median times and ratios
+reflect padding: the same configuration for every library). Ours and each peer are timed in
+alternation (so both see the same load on a shared machine). Prints median times and ratios
 (ours / peer: < 1 means torchsound is faster), plus the largest relative difference to each peer
 so a fast-but-wrong result shows. Also times torch.stft against the framing + rfft path ours uses.
 
@@ -40,6 +41,19 @@ def median_time(fn, reps: int, warmup: int = 1) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def paired_medians(ours, peer, reps: int):
+    """Median times of two functions measured in alternation, so both see the same machine load."""
+    ours()
+    peer()
+    ours_times, peer_times = [], []
+    for _ in range(reps):
+        for fn, times in ((ours, ours_times), (peer, peer_times)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return statistics.median(ours_times), statistics.median(peer_times)
 
 
 def rel_diff(ours, ref) -> float:
@@ -108,11 +122,10 @@ def run(label: str, x: torch.Tensor, reps: int, rows: list, with_griffinlim: boo
                                                                   pad_mode="reflect"))]))
         for name, ours_fn, peers in cases:
             ours_out = ours_fn()
-            ours_t = median_time(ours_fn, reps)
             for peer_name, peer_fn, *reference in peers:
                 peer_out = peer_fn()
                 compare = reference[0]() if reference else ours_out
-                peer_t = median_time(peer_fn, reps)
+                ours_t, peer_t = paired_medians(ours_fn, peer_fn, reps)
                 diff = rel_diff(compare, peer_out) if np.shape(peer_out) == tuple(compare.shape) else float("nan")
                 rows.append((label, name, peer_name, ours_t, peer_t, diff))
 
