@@ -62,3 +62,30 @@ def test_tempo_harness():
 def test_bad_arguments(effect, match):
     with pytest.raises(ValueError, match=match):
         apply_effects_tensor(torch.zeros(1, 4000), 8000, [effect])
+
+
+STRETCHES = [["stretch", "1.5"], ["stretch", "0.7"], ["stretch", "1.2", "30"], ["stretch", "0.8", "20", "lin", "0.9", "0.2"]]
+
+
+@pytest.mark.parametrize("effect", STRETCHES, ids=" ".join)
+@pytest.mark.parametrize("row", [GRID[0], GRID[3]], ids=lambda g: f"{g[0]}-{g[1]}-{g[2]}ch")
+def test_stretch_matches_sox(effect, row, speech):
+    # contract: sox's length and log-mel distance below 0.1 dB (the overlap-add is reproduced exactly)
+    x = signal(*row, speech)
+    expected, _ = run_sox(x, row[1], [effect])
+    got, _ = apply_effects_tensor(x, row[1], [effect])
+    assert got.shape == expected.shape
+    for c in range(got.shape[0]):
+        assert log_mel_distance(expected[c], got[c], row[1]) < TEMPO_LOGMEL_DB
+
+
+def test_stretch_harness():
+    check_all(functools.partial(F.stretch, sample_rate=8000, factor=1.3), torch.randn(3, 2, 1200), batch_dims=2,
+              grad_input=torch.randn(1, 500))
+
+
+@pytest.mark.parametrize("effect,match", [(["stretch"], "stretch.*missing"), (["stretch", "1.2", "20", "cubic"], "stretch.*'cubic'"),
+                                          (["stretch", "1.2", "20", "lin", "1.5"], "stretch.*'1.5'")])
+def test_stretch_bad_arguments(effect, match):
+    with pytest.raises(ValueError, match=match):
+        apply_effects_tensor(torch.zeros(1, 4000), 8000, [effect])

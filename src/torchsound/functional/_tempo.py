@@ -15,6 +15,7 @@ from typing import Optional, Tuple
 import torch
 
 from .._internal.checks import check_float, check_positive
+from .._internal.dtypes import restore, upcast
 
 # sox's tempo profiles: segment ms, exponent of the factor that shortens the segment, and the
 # segment / overlap and segment / search ratios
@@ -151,3 +152,77 @@ def tempo(waveform: torch.Tensor, sample_rate: float, factor: float, *, segment_
         tail = seg[..., segment - overlap:]
     out = torch.cat(pieces, dim=-1)[..., :n_out]
     return out.reshape(*lead, channels, n_out)
+
+
+def stretch(waveform: torch.Tensor, sample_rate: float, factor: float, window_ms: float = 20.0,
+            shift: Optional[float] = None, fading: Optional[float] = None) -> torch.Tensor:
+    """Change the duration by ``factor`` (> 1 is longer) with sox's ``stretch``: plain overlap-add
+    of fixed windows (no similarity search), read every ``ishift`` and written every ``oshift`` samples.
+
+    Args:
+        waveform: audio of shape `(..., time)`.
+        sample_rate: sample rate in Hz.
+        factor: duration ratio (output / input), > 0.
+        window_ms: window length in ms (default 20).
+        shift: window shift as a fraction of the window, in (0, 1] (sox: 1 when shortening, 0.8 when
+            lengthening).
+        fading: fade length as a fraction of the window, in [0, 0.5] (sox derives it from ``shift``).
+
+    Returns:
+        Tensor: the stretched audio.
+
+    Shape:
+        `(..., time)` -> `(..., time')`, ``time'`` about ``time * factor`` (sox's own rounding).
+    """
+    check_float("waveform", waveform, fn="stretch")
+    check_positive("factor", factor, fn="stretch")
+    if shift is None:
+        shift = 1.0 if factor <= 1 else 0.8
+    if not 0 < shift <= 1:
+        raise ValueError(f"stretch: shift must be in (0, 1], got {shift}")
+    if fading is None:
+        fading = min(0.5, 1.0 - (factor * shift if factor < 1 else shift))
+    if not 0 <= fading <= 0.5:
+        raise ValueError(f"stretch: fading must be in [0, 0.5], got {fading}")
+    size = int(sample_rate * 0.001 * window_ms)
+    if factor < 1:
+        ishift = int(shift * size)
+        oshift = int(factor * ishift)
+    else:
+        oshift = int(shift * size)
+        ishift = int(oshift / factor)
+    if size < 2 or ishift < 1 or oshift < 1:
+        raise ValueError(f"stretch: a {window_ms} ms window is too short at {sample_rate} Hz for factor {factor}")
+    fsize = int(fading * size)
+    # sox's state machine, on counts only: how many windows are combined and how much comes out
+    n = waveform.shape[-1]
+    index = oindex = size // 2
+    consumed = emitted = frames = 0
+    while True:
+        take = min(n - consumed, size - index)
+        consumed += take
+        index += take
+        if index < size:
+            break
+        frames += 1
+        index -= ishift
+        if oindex < oshift:
+            emitted += oshift - oindex
+            oindex = oshift
+        oindex -= oshift
+    frames += 1  # the drain combines the zero-padded last window
+    emitted += max(0, index - oindex)
+    window = torch.ones(size, dtype=torch.float64)
+    if fsize > 1:
+        ramp = torch.arange(fsize, dtype=torch.float64) / (fsize - 1)
+        window[:fsize] = ramp
+        window[size - fsize:] = ramp.flip(0)
+    x, dtype = upcast(waveform)
+    lead = x.shape[:-1]
+    flat = x.reshape(-1, n)
+    padded = torch.nn.functional.pad(flat, (size // 2, (frames - 1) * ishift + size - n - size // 2 + 1))
+    pieces = padded.unfold(-1, size, ishift)[:, :frames] * window.to(x.device, x.dtype)
+    positions = (torch.arange(frames, device=x.device)[:, None] * oshift + torch.arange(size, device=x.device)).reshape(-1)
+    total = max((frames - 1) * oshift + size, size // 2 + emitted)
+    out = flat.new_zeros(flat.shape[0], total).index_add(-1, positions, pieces.reshape(flat.shape[0], -1))
+    return restore(out[:, size // 2:size // 2 + emitted].reshape(*lead, emitted), dtype)

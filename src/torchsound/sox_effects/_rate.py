@@ -120,3 +120,23 @@ def _upsample(x, sr, a: EffectArgs):
 def _downsample(x, sr, a: EffectArgs):
     factor = a.integer("downsampling factor", lo=1, hi=256) if a.remaining() else 2
     return x[..., ::factor], sr / factor
+
+
+@effect("stretch")
+def _stretch(x, sr, a: EffectArgs):
+    factor = a.number("stretch factor", lo=0, lo_open=True)
+    opts = {}
+    if a.remaining():
+        opts["window_ms"] = a.number("window in ms", lo=0, lo_open=True)
+    if a.remaining():
+        fade = a.pop("a fade type")
+        if not fade.lower().startswith("l"):
+            raise a.error(fade, "the only fade type is lin (linear)")
+    if a.remaining():
+        opts["shift"] = a.number("shift ratio", lo=0, hi=1, lo_open=True)
+    if a.remaining():
+        opts["fading"] = a.number("fading ratio", lo=0, hi=0.5)
+    try:
+        return F.stretch(x, sr, factor, **opts), sr
+    except ValueError as err:
+        raise a.usage_error(str(err)) from err

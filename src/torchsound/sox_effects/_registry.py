@@ -29,7 +29,6 @@ UNSUPPORTED = {
     # not implemented yet: an error, never a silent pass-through
     "loudness": "it is not supported yet",
     "sinc": "it is not supported yet",
-    "stretch": "it is not supported yet",
     "bend": "it is not supported yet",
 }
 
