@@ -118,10 +118,14 @@ def _compiling() -> bool:
 
 
 def _blockwise(frames: torch.Tensor, per_block) -> torch.Tensor:
-    """``per_block`` over blocks of ``(batch, frame, n_fft)`` frames along the frame axis, concatenated."""
+    """``per_block`` over blocks of ``(batch, frame, n_fft)`` frames along the frame axis, concatenated.
+
+    Inputs up to four blocks' worth go in one piece: each block costs a few more parallel regions,
+    which only pays off once the intermediates are far larger than the cache.
+    """
     batch, n_frames, n_fft = frames.shape
     step = max(1, _BLOCK_ELEMENTS // max(1, batch * n_fft))
-    if step >= n_frames or _compiling():
+    if frames.numel() <= 4 * _BLOCK_ELEMENTS or _compiling():
         return per_block(frames)
     return torch.cat([per_block(frames[:, i : i + step]) for i in range(0, n_frames, step)], dim=1)
 
