@@ -219,6 +219,8 @@ def stretch(waveform: torch.Tensor, sample_rate: float, factor: float, window_ms
         window[size - fsize:] = ramp.flip(0)
     x, dtype = upcast(waveform)
     lead = x.shape[:-1]
+    if x.numel() == 0:
+        return waveform.new_zeros(*lead, emitted)
     flat = x.reshape(-1, n)
     padded = torch.nn.functional.pad(flat, (size // 2, (frames - 1) * ishift + size - n - size // 2 + 1))
     pieces = padded.unfold(-1, size, ishift)[:, :frames] * window.to(x.device, x.dtype)
