@@ -51,10 +51,12 @@ def test_features_npz_and_errors(tmp_path, two_files, capsys):
     assert sorted(np.load(out).files) == ["clip0", "clip1"]
     assert cli.main(["features", paths[0], "--kind", "chroma", "-o", str(tmp_path / "x.pt")]) == 2
     err = capsys.readouterr().err  # other areas may register more kinds and formats: check ours are listed
-    assert "--kind must be one of mel, mfcc, lfcc, spectrogram" in err and "got 'chroma'" in err
+    assert "--kind must be one of " in err and "got 'chroma'" in err
+    assert all(kind in err for kind in ("mel", "mfcc", "lfcc", "spectrogram"))
     assert cli.main(["features", paths[0], "-o", str(tmp_path / "x.csv")]) == 2
     err = capsys.readouterr().err
-    assert "OUT must end with one of .pt, .npy, .npz" in err and "got '" in err and "x.csv" in err
+    assert "OUT must end with one of " in err and "x.csv" in err
+    assert all(ext in err for ext in (".pt", ".npy", ".npz"))
     assert cli.main(["features", str(tmp_path / "missing.wav"), "-o", str(tmp_path / "x.pt")]) == 1
     assert cli.main(["features", *paths, "-o", str(tmp_path / "x.npy"), "--no-progress"]) == 2
     assert "a .npy file holds one array, got 2 inputs" in capsys.readouterr().err
