@@ -46,6 +46,7 @@ ROWS = [
     ("treble", [["treble", "-4", "2k", "0.7s"]], "snr", SNR50),
     ("deemph (44.1 kHz)", [["deemph"]], "snr", SNR50),
     ("riaa (44.1 kHz)", [["riaa"]], "snr", SNR50),
+    ("sinc", [["sinc", "300-3k"]], "snr", SNR50),
     ("fir", [["fir", "0.1", "0.2", "0.4", "0.2", "0.1"]], "snr", SNR50),
     ("hilbert", [["hilbert"]], "snr", SNR50),
     ("contrast", [["contrast"]], "snr", SNR50),

@@ -62,3 +62,25 @@ def test_filter_chain_is_differentiable():
 def test_bad_arguments(effect, match):
     with pytest.raises(ValueError, match=match):
         apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])
+
+
+SINCS = [["sinc", "3k"], ["sinc", "-1k"], ["sinc", "300-3k"], ["sinc", "3k-300"], ["sinc", "-a", "80", "-t", "200", "1k"],
+         ["sinc", "-n", "101", "200-2k"], ["sinc", "-3k", "-n", "301"]]
+
+
+@pytest.mark.parametrize("effect", SINCS, ids=" ".join)
+def test_sinc_matches_sox(effect, speech):
+    row = GRID[SINCS.index(effect) % len(GRID)]
+    x = signal(*row, speech) * 0.5
+    expected, _ = run_sox(x, row[1], [effect])
+    got, _ = apply_effects_tensor(x, row[1], [effect])
+    assert got.shape == expected.shape
+    assert snr_db(expected, got) >= 50.0
+
+
+@pytest.mark.parametrize("effect,match", [(["sinc"], "sinc.*needs a frequency"), (["sinc", "5k"], "sinc.*'5k'"),
+                                          (["sinc", "-M", "1k"], "sinc.*'-M'.*not supported yet"),
+                                          (["sinc", "-t", "100", "-n", "51", "1k"], "sinc.*either -t or -n")])
+def test_sinc_bad_arguments(effect, match):
+    with pytest.raises(ValueError, match=match):
+        apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])

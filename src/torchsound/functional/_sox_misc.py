@@ -85,3 +85,76 @@ def hilbert_fir(num_taps: int, *, dtype: torch.dtype = torch.float64, device=Non
     phase = 2 * math.pi * torch.arange(num_taps, dtype=torch.float64) / (num_taps - 1)
     window = 0.42 - 0.5 * torch.cos(phase) + 0.08 * torch.cos(2 * phase)  # Blackman, as sox 14.4.2 applies
     return (h * window).to(dtype=dtype, device=device)
+
+
+def _bessel_i0(x: torch.Tensor) -> torch.Tensor:
+    return torch.special.i0(x)
+
+
+def kaiser_beta(attenuation: float) -> float:
+    """sox's Kaiser window beta for a stopband ``attenuation`` in dB."""
+    if attenuation > 100:
+        return 0.1117 * attenuation - 1.11
+    if attenuation > 50:
+        return 0.1102 * (attenuation - 8.7)
+    if attenuation > 20.96:
+        return 0.58417 * (attenuation - 20.96) ** 0.4 + 0.07886 * (attenuation - 20.96)
+    return 0.0
+
+
+def lowpass_num_taps(attenuation: float, transition: float) -> int:
+    """sox's odd FIR length for ``attenuation`` dB over a ``transition`` band (fraction of the rate)."""
+    if attenuation <= 80:
+        n = int(0.25 / math.pi * (attenuation - 7.95) / (2.285 * transition) + 0.5)
+    else:
+        n160 = (0.0425 * attenuation - 1.4) / transition
+        n = int(n160 * (16.556 / (attenuation - 39.6) + 0.8625) + 0.5)
+    return 2 * (n + (n & 1)) + 1
+
+
+def kaiser_lowpass(num_taps: int, cutoff: float, beta: float) -> torch.Tensor:
+    """sox's Kaiser-windowed sinc low-pass (``cutoff`` as a fraction of Nyquist): float64 `(num_taps,)`."""
+    m = num_taps - 1
+    i = torch.arange(num_taps, dtype=torch.float64)
+    x = math.pi * (i - 0.5 * m)
+    h = torch.where(x == 0, torch.full_like(x, cutoff), torch.sin(cutoff * x) / torch.where(x == 0, 1.0, x))
+    y = 2 * i / m - 1
+    return h * _bessel_i0(beta * torch.sqrt((1 - y * y).clamp_min(0))) / _bessel_i0(torch.tensor(beta, dtype=torch.float64))
+
+
+def sinc_fir(sample_rate: float, highpass_freq: float = 0.0, lowpass_freq: float = 0.0, *, attenuation: float = 120.0,
+             beta: float = None, transition: tuple = (None, None), num_taps: tuple = (0, 0)) -> torch.Tensor:
+    """The FIR of sox's ``sinc`` effect: high-pass above ``highpass_freq``, low-pass below
+    ``lowpass_freq`` (0 = unused), band-pass if both (band-reject if high > low); linear phase.
+
+    ``transition`` (Hz) or ``num_taps`` per side set the lengths (default: a 5 % band); ``beta``
+    overrides the Kaiser shape from ``attenuation``. Returns float64 of odd length.
+    """
+    nyquist = sample_rate / 2
+    beta = kaiser_beta(attenuation) if beta is None else beta
+    filters = []
+    for freq, tbw, taps in ((highpass_freq, transition[0], num_taps[0]), (lowpass_freq, transition[1], num_taps[1])):
+        cutoff = freq / nyquist
+        if not 0 < cutoff < 1:
+            filters.append(None)
+            continue
+        if not taps:
+            taps = min(max(lowpass_num_taps(attenuation, (tbw / nyquist if tbw else 0.05) * 0.5), 11), 32767)
+        filters.append(kaiser_lowpass(taps | 1, cutoff, beta))
+    high, low = filters
+    if high is not None:  # invert the low-pass into a high-pass
+        high = -high
+        high[(high.numel() - 1) // 2] += 1
+    if high is None or low is None:
+        h = high if low is None else low
+        if h is None:
+            raise ValueError("sinc_fir: give a high-pass and/or a low-pass frequency below half the sample rate")
+        return h
+    longer, shorter = (low, high) if low.numel() > high.numel() else (high, low)
+    offset = (longer.numel() - shorter.numel()) // 2
+    h = longer.clone()
+    h[offset:offset + shorter.numel()] += shorter
+    if highpass_freq < lowpass_freq:  # the sum is a band-reject; sox inverts it into the band-pass
+        h = -h
+        h[(h.numel() - 1) // 2] += 1
+    return h

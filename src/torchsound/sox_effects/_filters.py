@@ -140,3 +140,61 @@ def _riaa(x, sr, a: EffectArgs):
     if sr not in (44100, 48000, 88200, 96000):
         raise a.usage_error(f"works only at 44100, 48000, 88200 or 96000 Hz, got {sr:g} Hz")
     return F.riaa_biquad(x, int(sr)), sr
+
+
+@effect("sinc")
+def _sinc(x, sr, a: EffectArgs):
+    from ..functional._sox_misc import fir_filter, sinc_fir
+
+    attenuation, beta = 120.0, None
+    transition, taps = [None, None], [0, 0]
+    freqs = [0.0, 0.0]
+    seen_freq = False
+
+    def options(side):
+        nonlocal attenuation, beta
+        while a.peek() is not None and a.peek() in ("-a", "-b", "-p", "-M", "-I", "-L", "-t", "-n", "-r"):
+            flag = a.pop()
+            if flag == "-a":
+                attenuation = a.number("attenuation in dB", lo=40, hi=180)
+            elif flag == "-b":
+                beta = a.number("Kaiser beta", lo=0, hi=256)
+            elif flag in ("-p", "-M", "-I"):
+                value = a.number("phase", lo=0, hi=100) if flag == "-p" else None
+                if flag != "-p" or value != 50:
+                    raise a.error(flag, "only linear phase (-L, -p 50) is supported; other phases are not supported yet")
+            elif flag == "-t":
+                text = a.pop("a transition band")
+                transition[side] = a.frequency("transition band", text=text, nyquist=False)
+                if transition[side] < 1:
+                    raise a.error(text, "transition band must be >= 1 Hz")
+            elif flag == "-n":
+                taps[side] = a.integer("number of taps", lo=11, hi=32767)
+            elif flag == "-r":
+                raise a.error(flag, "-r (rounded tap count) is not supported yet")
+
+    options(1)
+    transition[0], taps[0] = transition[1], taps[1]
+    if a.remaining() and a.peek() not in ("-a", "-b", "-p", "-M", "-I", "-L", "-t", "-n", "-r"):
+        text = a.pop()
+        seen_freq = True
+        low_text = None
+        if text.startswith("-"):
+            low_text = text[1:]
+        else:
+            high_text, dash, rest = text.partition("-")
+            freqs[0] = a.frequency("high-pass frequency", text=high_text)
+            low_text = rest if dash else None
+        if low_text:
+            freqs[1] = a.frequency("low-pass frequency", text=low_text)
+        options(1)
+        if not freqs[1]:
+            transition[0], taps[0] = transition[1], taps[1]
+    if any(transition[i] and taps[i] for i in (0, 1)) or (beta is not None and attenuation != 120.0):
+        raise a.usage_error("give either -t or -n (not both) per side, and either -a or -b")
+    if not seen_freq:
+        raise a.usage_error("needs a frequency: freqHP, -freqLP or freqHP-freqLP (wrong number of arguments)")
+    if max(freqs) >= sr / 2:
+        raise a.usage_error("filter frequency must be less than half the sample rate")
+    h = sinc_fir(sr, freqs[0], freqs[1], attenuation=attenuation, beta=beta, transition=tuple(transition), num_taps=tuple(taps))
+    return fir_filter(x, h.to(x.device)), sr

@@ -28,7 +28,6 @@ UNSUPPORTED = {
     "output": "it is internal to libsox",
     # not implemented yet: an error, never a silent pass-through
     "loudness": "it is not supported yet",
-    "sinc": "it is not supported yet",
     "bend": "it is not supported yet",
 }
 
