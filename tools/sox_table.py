@@ -81,6 +81,7 @@ ROWS = [
     ("chorus", [["chorus", "0.6", "0.9", "50", "0.4", "0.25", "2", "-t", "60", "0.32", "0.4", "2.3", "-s"]], "snr", SNR30),
     ("compand", [["compand", "0.02,0.2", "-60,-60,-30,-10,-20,-8,-5,-8,-2,-8", "-8", "-7", "0.05"]], "snr", SNR30),
     ("mcompand", [["mcompand", "0.02,0.2 -60,-60,-30,-10,-20,-8 -3", "1k", "0.01,0.1 6:-40,-30,-10,-12 -2"]], "snr", SNR30),
+    ("loudness", [["loudness"]], "snr", SNR30),
     ("earwax (44.1 kHz stereo)", [["earwax"]], "snr", SNR30),
     ("oops (stereo)", [["oops"]], "snr", SNR30),
     ("tempo", [["tempo", "1.2"]], "logmel", "log-mel < 0.1 dB"),

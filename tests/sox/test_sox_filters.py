@@ -84,3 +84,19 @@ def test_sinc_matches_sox(effect, speech):
 def test_sinc_bad_arguments(effect, match):
     with pytest.raises(ValueError, match=match):
         apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])
+
+
+@pytest.mark.parametrize("effect", [["loudness"], ["loudness", "-20", "70"]], ids=" ".join)
+@pytest.mark.parametrize("row", [GRID[0], GRID[1], GRID[3]], ids=lambda g: f"{g[0]}-{g[1]}-{g[2]}ch")
+def test_loudness_matches_sox(effect, row, speech):
+    # contract for loudness: exact length and SNR >= 30 dB
+    x = signal(*row, speech) * 0.5
+    expected, _ = run_sox(x, row[1], [effect])
+    got, _ = apply_effects_tensor(x, row[1], [effect])
+    assert got.shape == expected.shape
+    assert snr_db(expected, got) >= 30.0
+
+
+def test_loudness_bad_arguments():
+    with pytest.raises(ValueError, match="loudness.*'20'"):
+        apply_effects_tensor(torch.zeros(1, 1000), 8000, [["loudness", "20"]])

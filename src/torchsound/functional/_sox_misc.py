@@ -158,3 +158,68 @@ def sinc_fir(sample_rate: float, highpass_freq: float = 0.0, lowpass_freq: float
         h = -h
         h[(h.numel() - 1) // 2] += 1
     return h
+
+
+# ISO 226 (2003) equal-loudness parameters: frequency (Hz), alpha_f, L_U (dB), T_f (dB)
+_ISO226 = (
+    (20, 0.532, -31.6, 78.5), (25, 0.506, -27.2, 68.7), (31.5, 0.480, -23.0, 59.5), (40, 0.455, -19.1, 51.1),
+    (50, 0.432, -15.9, 44.0), (63, 0.409, -13.0, 37.5), (80, 0.387, -10.3, 31.5), (100, 0.367, -8.1, 26.5),
+    (125, 0.349, -6.2, 22.1), (160, 0.330, -4.5, 17.9), (200, 0.315, -3.1, 14.4), (250, 0.301, -2.0, 11.4),
+    (315, 0.288, -1.1, 8.6), (400, 0.276, -0.4, 6.2), (500, 0.267, 0.0, 4.4), (630, 0.259, 0.3, 3.0),
+    (800, 0.253, 0.5, 2.2), (1000, 0.250, 0.0, 2.4), (1250, 0.246, -2.7, 3.5), (1600, 0.244, -4.1, 1.7),
+    (2000, 0.243, -1.0, -1.3), (2500, 0.243, 1.7, -4.2), (3150, 0.243, 2.5, -6.0), (4000, 0.242, 1.2, -5.4),
+    (5000, 0.242, -2.1, -1.5), (6300, 0.245, -7.1, 6.0), (8000, 0.254, -11.2, 12.6), (10000, 0.271, -10.7, 13.9),
+    (12500, 0.301, -3.1, 12.3),
+)
+
+
+def _iso226_spl(phon: float, af: float, lu: float, tf: float) -> float:
+    """Sound pressure level (dB) of a tone at loudness ``phon`` (ISO 226)."""
+    inner = 4.47e-3 * (10 ** (0.025 * phon) - 1.15) + (0.4 * 10 ** ((tf + lu) / 10 - 9)) ** af
+    return 10 / af * math.log10(inner) - lu + 94
+
+
+def _natural_spline(xs, ys):
+    """Second derivatives of the natural cubic spline through (xs, ys)."""
+    import numpy as np
+
+    n = len(xs)
+    a = np.zeros((n, n))
+    r = np.zeros(n)
+    a[0, 0] = a[-1, -1] = 1.0
+    for i in range(1, n - 1):
+        a[i, i - 1] = (xs[i] - xs[i - 1]) / 6
+        a[i, i] = (xs[i + 1] - xs[i - 1]) / 3
+        a[i, i + 1] = (xs[i + 1] - xs[i]) / 6
+        r[i] = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) - (ys[i] - ys[i - 1]) / (xs[i] - xs[i - 1])
+    return np.linalg.solve(a, r)
+
+
+def loudness_fir(sample_rate: float, gain_db: float = -10.0, reference_db: float = 65.0, num_taps: int = 2047) -> torch.Tensor:
+    """The FIR of sox's ``loudness``: the ISO 226 equal-loudness difference between ``reference_db``
+    and ``reference_db + gain_db`` phon, splined over log frequency, Kaiser windowed. float64 `(num_taps,)`."""
+    import numpy as np
+
+    fs = [0.0] + [math.log(f) for f, *_ in _ISO226] + [math.log(100000.0)]
+    spl = [gain_db * 0.2] + [_iso226_spl(reference_db + gain_db, *t[1:]) - _iso226_spl(reference_db, *t[1:])
+                             for t in _ISO226] + [gain_db * 0.2]
+    fs, spl = np.array(fs), np.array(spl)
+    d2 = _natural_spline(fs, spl)
+    work_len = 8192
+    while work_len < sample_rate / 2:
+        work_len <<= 1
+    f = sample_rate * np.arange(1, work_len // 2 + 1) / work_len
+    logf = np.log(np.maximum(f, 1.0))
+    k = np.clip(np.searchsorted(fs, logf) - 1, 0, len(fs) - 2)
+    h = fs[k + 1] - fs[k]
+    a_, b_ = (fs[k + 1] - logf) / h, (logf - fs[k]) / h
+    level = a_ * spl[k] + b_ * spl[k + 1] + ((a_ ** 3 - a_) * d2[k] + (b_ ** 3 - b_) * d2[k + 1]) * h * h / 6
+    level = np.where(f < 1, spl[0], level)
+    spectrum = np.zeros(work_len // 2 + 1)
+    spectrum[1:] = 10 ** (level / 20)  # sox leaves the DC bin at 0
+    impulse = np.fft.irfft(spectrum, work_len)
+    taps = impulse[(work_len - num_taps // 2 + np.arange(num_taps)) % work_len]
+    y = 2 * np.arange(num_taps) / (num_taps - 1) - 1
+    beta = kaiser_beta(40 + 2 / 3 * abs(gain_db))
+    window = np.i0(beta * np.sqrt(np.maximum(1 - y * y, 0))) / np.i0(beta)
+    return torch.from_numpy(taps * window)

@@ -198,3 +198,15 @@ def _sinc(x, sr, a: EffectArgs):
         raise a.usage_error("filter frequency must be less than half the sample rate")
     h = sinc_fir(sr, freqs[0], freqs[1], attenuation=attenuation, beta=beta, transition=tuple(transition), num_taps=tuple(taps))
     return fir_filter(x, h.to(x.device)), sr
+
+
+@effect("loudness")
+def _loudness(x, sr, a: EffectArgs):
+    from ..functional._sox_misc import fir_filter, loudness_fir
+
+    gain = a.number("gain in dB", lo=-50, hi=15) if a.remaining() else -10.0
+    reference = a.number("reference level in dB", lo=50, hi=75) if a.remaining() else 65.0
+    half = a.integer("filter half-length", lo=127, hi=2047) if a.remaining() else 1023
+    if gain == 0:
+        return x, sr
+    return fir_filter(x, loudness_fir(sr, gain, reference, 2 * half + 1).to(x.device)), sr
