@@ -158,7 +158,7 @@ def test_detect_pitch_frequency_matches_direct_and_finds_tones():
     ours = F.detect_pitch_frequency(tones, sr)
     torch.testing.assert_close(ours, _pitch_direct(tones, sr), **tol("float64"))
     # torchaudio's NCCF normalisation favours the octave below at 440 Hz; the lower tones are found
-    for f, est in zip((110.0, 220.0), ours.median(-1).values):
+    for f, est in zip((110.0, 220.0), ours.median(-1).values[:2], strict=True):
         assert abs(float(est) - f) / f < 0.03
 
 
@@ -194,7 +194,7 @@ def test_spectral_centroid_matches_librosa():
 
 def test_mask_along_axis_properties():
     s = torch.rand(3, 40, 50) + 1
-    for axis, size in ((1, 40), (2, 50)):
+    for axis in (1, 2):
         out = F.mask_along_axis(s, 12, -1.0, axis)
         masked = (out == -1.0)
         band = masked.any(dim=0)  # one mask shared by the batch

@@ -28,7 +28,7 @@ def test_features_pt_several_inputs(tmp_path, two_files):
     saved = torch.load(out)
     assert list(saved) == ["clip0", "clip1"]
     mfcc = T.MFCC(sr, n_mfcc=13, melkwargs={"n_fft": 400, "hop_length": 160, "n_mels": 80})
-    for key, wave in zip(saved, waves):
+    for key, wave in zip(saved, waves, strict=True):
         torch.testing.assert_close(saved[key], mfcc(wave))
 
 
@@ -67,7 +67,7 @@ def test_features_npz_and_errors(tmp_path, two_files, capsys):
 
 
 def test_feature_registry_accepts_new_kinds_and_writers(tmp_path, two_files):
-    paths, waves, sr = two_files
+    paths, waves, _ = two_files
     written = {}
     features.FEATURE_KINDS["peak"] = lambda w, rate: w.abs().amax(-1)
     features.OUTPUT_WRITERS[".peaks"] = lambda feats, path: written.update(feats)

@@ -22,7 +22,14 @@ import torch
 import torch.nn.functional as nnf
 
 from .._internal.cache import cached
-from .._internal.checks import check_choice, check_complex, check_float, check_int, check_positive, check_tensor
+from .._internal.checks import (
+    check_choice,
+    check_complex,
+    check_float,
+    check_int,
+    check_positive,
+    check_tensor,
+)
 from .._internal.dtypes import real_dtype, restore, upcast
 
 _PAD_MODES = ("reflect", "constant", "replicate", "circular")
