@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 
-import numpy as np
 import soundfile
 import torch
 
@@ -99,9 +98,9 @@ def main() -> None:
         rows = []
         for name, chain in [("main chain", MAIN_CHAIN)] + list(PER_EFFECT.items()):
             if name == "silence":  # cuts differ per signal, so one call per signal
-                ours = median_time(lambda: [apply_effects_tensor(x, RATE, chain) for x in batch])
+                ours = median_time(lambda chain=chain: [apply_effects_tensor(x, RATE, chain) for x in batch])
             else:
-                ours = median_time(lambda: apply_effects_tensor(batch, RATE, chain))
+                ours = median_time(lambda chain=chain: apply_effects_tensor(batch, RATE, chain))
             sox_total = median_time(sox_runner(files, tmp, chain))
             sox_effects = max(sox_total - baseline, 1e-4)
             rows.append((name, " ".join(" ".join(e) for e in chain), ours, sox_total, sox_effects))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from soxoracle import GRID, GRID_IDS, run_sox, signal
 
 from conftest import snr_db

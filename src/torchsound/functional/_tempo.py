@@ -9,7 +9,6 @@ Differentiable in the waveform (offsets are chosen without gradient).
 
 from __future__ import annotations
 
-import math
 from typing import Optional, Tuple
 
 import torch

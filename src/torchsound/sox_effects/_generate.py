@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 
-from .. import functional as F
 from ..functional._sox_misc import earwax, fir_filter, hilbert_fir
 from ._args import EffectArgs, parse_number
 from ._registry import effect
