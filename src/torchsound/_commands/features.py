@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Callable, Dict, List
+from typing import TYPE_CHECKING, Callable, Dict, List
 
-import torch
+if TYPE_CHECKING:  # torch is imported inside the functions: `torchsound --help` stays fast
+    import torch
 
 # ----------------------------------------------------------------------------- feature kinds
 # Speech front-end defaults: 25 ms windows (n_fft 400 at 16 kHz), 10 ms hop, 80 mel bands, 13 cepstra.
@@ -90,6 +91,8 @@ def _single_or_dict(features: Dict[str, torch.Tensor]):
 
 def write_pt(features: Dict[str, torch.Tensor], path: str) -> None:
     """One input: its tensor. Several: ``{key: tensor}``."""
+    import torch
+
     _atomic(path, lambda tmp: torch.save(_single_or_dict(features), tmp))
 
 
@@ -192,6 +195,8 @@ def run_features(args) -> int:
 
 def plot_waveform_and_mel(waveform: torch.Tensor, sample_rate: int, path: str, *, title: str = "") -> str:
     """Draw ``(channel, time)`` audio (first channel) over its 80-band mel spectrogram in dB; write ``path``."""
+    import torch
+
     from torchsound._internal.optional import require
 
     matplotlib = require("matplotlib", "plotting")
@@ -232,6 +237,8 @@ def plot_waveform_and_mel(waveform: torch.Tensor, sample_rate: int, path: str, *
 
 def _mel_centres(n_fft: int, sample_rate: int) -> torch.Tensor:
     """Centre frequency (Hz) of each of the N_MELS htk mel bands of :func:`mel_kind`."""
+    import torch
+
     from torchsound.functional._filterbanks import _hz_to_mel, _mel_to_hz
 
     top = _hz_to_mel(torch.tensor(float(sample_rate // 2), dtype=torch.float64), "htk")
