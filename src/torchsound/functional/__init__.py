@@ -34,7 +34,7 @@ _NAMES = {
     **dict.fromkeys(["echo", "echos", "chorus", "tremolo"], "._modulation"),
     **dict.fromkeys(["compand", "mcompand", "crossover_split"], "._dynamics"),
     "reverb": "._reverb",
-    **dict.fromkeys(["tempo", "stretch"], "._tempo"),
+    **dict.fromkeys(["tempo", "stretch", "bend"], "._tempo"),
     **dict.fromkeys(["earwax", "fir_filter", "hilbert_fir"], "._sox_misc"),
     **dict.fromkeys(["mu_law_encoding", "mu_law_decoding", "apply_codec"], "._codecs"),
 }

@@ -9,6 +9,7 @@ Differentiable in the waveform (offsets are chosen without gradient).
 
 from __future__ import annotations
 
+import math
 from typing import Optional, Tuple
 
 import torch
@@ -227,3 +228,86 @@ def stretch(waveform: torch.Tensor, sample_rate: float, factor: float, window_ms
     total = max((frames - 1) * oshift + size, size // 2 + emitted)
     out = flat.new_zeros(flat.shape[0], total).index_add(-1, positions, pieces.reshape(flat.shape[0], -1))
     return restore(out[:, size // 2:size // 2 + emitted].reshape(*lead, emitted), dtype)
+
+
+def bend(waveform: torch.Tensor, sample_rate: float, bends, frame_rate: int = 25, oversample: int = 16) -> torch.Tensor:
+    """Bend the pitch over time, as sox's ``bend`` (a phase-vocoder pitch shifter).
+
+    Args:
+        waveform: audio of shape `(..., time)`.
+        sample_rate: sample rate in Hz.
+        bends: ``(start, cents, duration)`` triples, ``start`` and ``duration`` in samples, ``start``
+            counted from the end of the previous bend (as sox's ``delay,cents,duration``). Each bend
+            glides (raised cosine) to ``cents`` and stays there.
+        frame_rate: analysis frames per second (sox's ``-f``, 10 to 80).
+        oversample: frame overlap factor (sox's ``-o``, 4 to 32).
+
+    Returns:
+        Tensor: the bent audio (delayed by one frame minus one hop, as sox's is).
+
+    Shape:
+        `(..., time)` -> `(..., time)`.
+    """
+    check_float("waveform", waveform, fn="bend")
+    check_positive("sample_rate", sample_rate, fn="bend")
+    n = int(sample_rate / frame_rate + 0.5)
+    size = 2
+    while n > 2:
+        size, n = size << 1, n >> 1
+    step = size // oversample
+    latency = size - step
+    half = size // 2
+    per_bin = sample_rate / size
+    expected = 2 * math.pi * step / size
+    x, dtype = upcast(waveform)
+    lead, length = x.shape[:-1], x.shape[-1]
+    flat = x.reshape(-1, length).to(torch.float64)
+    rows = flat.shape[0]
+    padded = torch.nn.functional.pad(flat, (latency, 0))
+    k = torch.arange(half + 1, dtype=torch.float64, device=x.device)
+    window = 0.5 - 0.5 * torch.cos(2 * math.pi * torch.arange(size, dtype=torch.float64, device=x.device) / size)
+    last_phase = torch.zeros(rows, half + 1, dtype=torch.float32, device=x.device)
+    sum_phase = torch.zeros(rows, half + 1, dtype=torch.float32, device=x.device)
+    frames = length // step
+    out = flat.new_zeros(rows, frames * step + size)
+    starts, shift, done = [], 1.0, 0
+    time = 0
+    for delay, cents, duration in bends:
+        time += delay
+        starts.append((time, cents, duration))
+        time += duration
+    for f in range(frames):
+        position = (f + 1) * step  # samples read when sox processes this frame
+        pitch = shift
+        if done < len(starts) and position >= starts[done][0] + starts[done][2]:
+            shift *= 2.0 ** (starts[done][1] / 1200)
+            pitch = shift
+            done += 1
+        if done < len(starts) and position >= starts[done][0]:
+            start, cents, duration = starts[done]
+            progress = (1 - math.cos(math.pi * (position - start) / duration)) * cents * (0.5 / 1200)
+            pitch = shift * 2.0 ** progress
+        pitch = float(torch.tensor(pitch, dtype=torch.float32))  # sox keeps the ratio in a float
+        spectrum = torch.fft.fft(padded[:, f * step:f * step + size] * window)[:, :half + 1]
+        magnitude = (2 * spectrum.abs()).to(torch.float32)
+        phase = torch.atan2(spectrum.imag, spectrum.real)
+        delta = phase - last_phase.double() - k * expected
+        last_phase = phase.to(torch.float32)
+        turns = torch.trunc(delta / math.pi)
+        turns = turns + torch.where(turns >= 0, torch.remainder(turns, 2), -torch.remainder(-turns, 2))
+        delta = delta - math.pi * turns
+        true_freq = (k * per_bin + oversample * delta / (2 * math.pi) * per_bin).to(torch.float32)
+        # move each bin to k * pitch (magnitudes add up, the last frequency written wins)
+        index = torch.floor(k * pitch).long()
+        keep = index <= half
+        syn_magn = torch.zeros_like(magnitude).index_add(1, index[keep], magnitude[:, keep])
+        syn_freq = torch.zeros_like(true_freq)
+        syn_freq[:, index[keep]] = (true_freq[:, keep].double() * pitch).to(torch.float32)
+        advance = (2 * math.pi * ((syn_freq.double() - k * per_bin) / per_bin) / oversample + k * expected)
+        sum_phase = (sum_phase.double() + advance).to(torch.float32)
+        bins = torch.zeros(rows, size, dtype=torch.complex128, device=x.device)
+        bins[:, :half + 1] = torch.polar(syn_magn.double(), sum_phase.double())
+        frame = torch.fft.ifft(bins).real * size
+        out[:, f * step:f * step + size] += 2 * window * frame / (half * oversample)
+    y = torch.nn.functional.pad(out[:, :max(0, length - step)], (step, 0))[:, :length]
+    return restore(y.to(x.dtype).reshape(*lead, length), dtype)

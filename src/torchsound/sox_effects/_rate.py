@@ -140,3 +140,29 @@ def _stretch(x, sr, a: EffectArgs):
         return F.stretch(x, sr, factor, **opts), sr
     except ValueError as err:
         raise a.usage_error(str(err)) from err
+
+
+@effect("bend")
+def _bend(x, sr, a: EffectArgs):
+    opts = {}
+    while a.peek() in ("-f", "-o"):
+        flag = a.pop()
+        if flag == "-f":
+            opts["frame_rate"] = a.integer("frame rate", lo=10, hi=80)
+        else:
+            opts["oversample"] = a.integer("over-sampling", lo=4, hi=32)
+    if not a.remaining():
+        raise a.usage_error("needs at least one delay,cents,duration bend (wrong number of arguments)")
+    bends = []
+    while a.remaining():
+        text = a.pop()
+        parts = text.split(",")
+        if len(parts) != 3:
+            raise a.error(text, "expected delay,cents,duration")
+        delay = a.time("a delay", text=parts[0])
+        cents = a.number("cents", text=parts[1])
+        if cents == 0:
+            raise a.error(text, "cents must not be 0")
+        duration = a.time("a duration", text=parts[2])
+        bends.append((delay, cents, max(duration, 1)))
+    return F.bend(x, sr, bends, **opts), sr

@@ -27,7 +27,6 @@ UNSUPPORTED = {
     "input": "it is internal to libsox",
     "output": "it is internal to libsox",
     # not implemented yet: an error, never a silent pass-through
-    "bend": "it is not supported yet",
 }
 
 
