@@ -76,7 +76,11 @@ def fir_filter(waveform: torch.Tensor, coefficients: Union[Sequence[float], torc
 
 def hilbert_fir(num_taps: int, *, dtype: torch.dtype = torch.float64, device=None) -> torch.Tensor:
     """sox's Hilbert-transform FIR: ``(1 - cos(pi k)) / (pi k)`` for ``k = -(n // 2) .. n // 2``
-    (0 at even ``k``), Blackman windowed. ``num_taps`` must be odd. Shape `(num_taps,)`."""
+    (0 at even ``k``), Blackman windowed. ``num_taps`` must be odd.
+
+    Shape:
+        `(num_taps,)`.
+    """
     if num_taps < 3 or num_taps % 2 == 0:
         raise ValueError(f"hilbert_fir: num_taps must be an odd number >= 3, got {num_taps}")
     k = torch.arange(num_taps, dtype=torch.float64) - num_taps // 2
