@@ -88,7 +88,7 @@ ROWS = [
     ("tempo -s", [["tempo", "-s", "0.7"]], "logmel", "log-mel < 0.1 dB"),
     ("pitch", [["pitch", "300"], ["rate", "16k"]], "logmel", "log-mel < 0.5 dB"),
     ("stretch", [["stretch", "1.5"]], "logmel", "log-mel < 0.1 dB"),
-    ("bend", [["bend", "0.1,300,0.2"]], "logmel", "log-mel < 0.5 dB"),
+    ("bend", [["bend", "0.1,300,0.2"]], "logmel", "log-mel < 1 dB"),
     ("reverb", [["reverb"], ["channels", "2"]], "logmel", "log-mel < 0.5 dB"),
     ("reverb -w", [["reverb", "-w", "80", "30", "50", "50", "20", "3"], ["channels", "2"]], "logmel", "log-mel < 0.5 dB"),
     ("silence", [["silence", "1", "0.1", "1%", "-1", "0.1", "1%"]], "trim", "trim points within 10 ms"),

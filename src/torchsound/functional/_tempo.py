@@ -298,11 +298,12 @@ def bend(waveform: torch.Tensor, sample_rate: float, bends, frame_rate: int = 25
         delta = delta - math.pi * turns
         true_freq = (k * per_bin + oversample * delta / (2 * math.pi) * per_bin).to(torch.float32)
         # move each bin to k * pitch (magnitudes add up, the last frequency written wins)
-        index = torch.floor(k * pitch).long()
+        pitch32 = torch.tensor(pitch, dtype=torch.float32, device=x.device)
+        index = torch.floor(k.float() * pitch32).long()  # float32 product, as in sox
         keep = index <= half
         syn_magn = torch.zeros_like(magnitude).index_add(1, index[keep], magnitude[:, keep])
         syn_freq = torch.zeros_like(true_freq)
-        syn_freq[:, index[keep]] = (true_freq[:, keep].double() * pitch).to(torch.float32)
+        syn_freq[:, index[keep]] = true_freq[:, keep] * pitch32
         advance = (2 * math.pi * ((syn_freq.double() - k * per_bin) / per_bin) / oversample + k * expected)
         sum_phase = (sum_phase.double() + advance).to(torch.float32)
         bins = torch.zeros(rows, size, dtype=torch.complex128, device=x.device)
