@@ -145,3 +145,8 @@ def test_demo_step(tmp_path, sample_file):
     data, rate = soundfile.read(written)
     info = soundfile.info(sample_file)
     assert rate == 16000 and abs(len(data) - info.frames / 1.1) < 2 and abs(abs(data).max() - 10 ** (-3 / 20)) < 1e-3
+
+
+def test_cli_lists_effects():
+    proc = _cli("--list")
+    assert proc.returncode == 0 and proc.stdout.split() == effect_names()

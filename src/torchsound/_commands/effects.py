@@ -13,8 +13,8 @@ def register(sub) -> None:
     p = sub.add_parser("effects", help="apply a sox effect chain to an audio file (sox's command-line syntax)",
                        description="Apply effects, written as on the sox command line, e.g. "
                                    "`torchsound effects in.wav out.wav -- gain -3 highpass 80 rate 16k`.")
-    p.add_argument("input", metavar="IN")
-    p.add_argument("output", metavar="OUT")
+    p.add_argument("input", metavar="IN", nargs="?")
+    p.add_argument("output", metavar="OUT", nargs="?")
     p.add_argument("effects", nargs="*", metavar="EFFECT", help="effect names and their arguments (after --)")
     p.add_argument("--bits", type=int, help="bits per sample of OUT (default: the writer's default for its format)")
     p.add_argument("--list", action="store_true", help="list the supported effects and exit")
@@ -34,7 +34,7 @@ def split_chain(words: Sequence[str]) -> List[List[str]]:
             chain.append([word])
         elif not chain:
             raise ValueError(f"{word!r} is not a sox effect name; the chain must start with an effect "
-                             "(see `torchsound effects --list x y`)")
+                             "(see `torchsound effects --list`)")
         else:
             chain[-1].append(word)
     return chain
@@ -50,6 +50,9 @@ def run(args) -> int:
     if args.list:
         print(" ".join(effect_names()))
         return 0
+    if not args.input or not args.output:
+        print("torchsound effects: give IN and OUT files (or --list)", file=sys.stderr)
+        return 2
     try:
         chain = split_chain(args.effects)
         _parse_chain(chain)  # a bad chain fails before any file is read
