@@ -201,6 +201,11 @@ def test_writes_are_atomic(tmp_path):
     with pytest.raises(ValueError, match="keys must be non-empty strings without whitespace, got 'bad key'"):
         kaldi_io.write_mat_ark(str(ark), items())
     assert ark.read_bytes() == b"old" and sorted(os.listdir(tmp_path)) == ["a.ark"]
+    kaldi_io.write_mat_ark(str(tmp_path / "b.ark"), {"k": np.zeros((1, 1), np.float32)}, scp=str(tmp_path / "b.scp"))
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("b.ark", "b.scp"):  # not the 0600 of a temporary file
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_writer_argument_errors(tmp_path):
