@@ -197,3 +197,16 @@ def test_blockwise_long_input_path_equals_one_block(monkeypatch):
     torch.testing.assert_close(mel(x), whole_mel, **tol("float32_fft"))
     real = T.MelSpectrogram(16000, n_fft=400, hop_length=160, n_mels=40, real_stft=True)(x)
     torch.testing.assert_close(real, whole_mel, rtol=tol("float32_fft")["rtol"], atol=1e-4 * float(whole_mel.max()))
+
+
+@pytest.mark.parametrize("pad_mode", ["reflect", "constant", "replicate", "circular"])
+@pytest.mark.parametrize("blocked", [False, True])
+def test_every_pad_mode_matches_torch_stft(monkeypatch, pad_mode, blocked):
+    import torchsound.functional._spectral as spectral
+
+    if blocked:
+        monkeypatch.setattr(spectral, "_BLOCK_ELEMENTS", 256 * 3 * 5)
+    x = make_noise(num_channels=3, seconds=0.2)
+    w = torch.hann_window(256)
+    ref = torch.stft(x, 256, 64, 256, w, center=True, pad_mode=pad_mode, return_complex=True)
+    torch.testing.assert_close(F.spectrogram(x, 0, w, 256, 64, 256, None, False, pad_mode=pad_mode), ref, **tol("float32"))

@@ -71,25 +71,32 @@ def _padded_window(window: torch.Tensor, n_fft: int, dtype: torch.dtype) -> torc
     return window
 
 
-def _center_pad(x: torch.Tensor, n_fft: int, pad_mode: str, fn: str) -> torch.Tensor:
-    """Pad ``(batch, time)`` by ``n_fft // 2`` on both sides, as ``torch.stft(center=True)`` does."""
+def _edges(x: torch.Tensor, n_fft: int, pad_mode: str, fn: str) -> Tuple[torch.Tensor, torch.Tensor]:
+    """What ``torch.stft(center=True)`` pads on the left and right of ``(batch, time)``: ``n_fft // 2`` samples each.
+
+    Reflection is two flipped slices: several times cheaper on CPU than the reflection_pad1d kernel
+    that ``torch.stft`` and ``F.pad(mode="reflect")`` use.
+    """
     half = n_fft // 2
-    if pad_mode == "reflect" and x.shape[-1] <= half:
+    length = x.shape[-1]
+    if pad_mode == "reflect" and length <= half:
         raise ValueError(
             f"{fn}: n_fft={n_fft} needs a signal longer than n_fft // 2 = {half} samples for "
-            f"pad_mode='reflect', got {x.shape[-1]} samples"
+            f"pad_mode='reflect', got {length} samples"
         )
+    if pad_mode == "circular" and length < half:
+        raise ValueError(f"{fn}: n_fft={n_fft} needs at least n_fft // 2 = {half} samples for pad_mode='circular', "
+                         f"got {length} samples")
     if half == 0:
-        return x
+        return x[..., :0], x[..., :0]
     if pad_mode == "reflect":
-        # Two flipped slices and a concatenation: one pass over memory, several times faster on CPU
-        # than the reflection_pad1d kernel that torch.stft and F.pad(mode="reflect") use.
-        return torch.cat([x[..., 1 : half + 1].flip(-1), x, x[..., -half - 1 : -1].flip(-1)], dim=-1)
-    if pad_mode == "constant":
-        return nnf.pad(x, (half, half))
-    if x.shape[0] == 0:
-        return x.new_zeros(0, x.shape[-1] + 2 * half)
-    return nnf.pad(x.unsqueeze(1), (half, half), mode=pad_mode).squeeze(1)
+        return x[..., 1 : half + 1].flip(-1), x[..., -half - 1 : -1].flip(-1)
+    if pad_mode == "replicate":
+        return x[..., :1].expand(x.shape[0], half), x[..., -1:].expand(x.shape[0], half)
+    if pad_mode == "circular":
+        return x[..., length - half :], x[..., :half]
+    zeros = x.new_zeros(x.shape[0], half)
+    return zeros, zeros
 
 
 @cached()
@@ -101,16 +108,38 @@ def _dft_basis(n_fft: int, n_freq: int, dtype: torch.dtype, device: torch.device
     return torch.cat([torch.cos(phase), -torch.sin(phase)], dim=1).to(dtype=dtype, device=device)
 
 
-def _frames(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad_mode: str, fn: str) -> torch.Tensor:
-    """(batch, time) -> (batch, n_frames, n_fft) strided view of the (padded) signal."""
-    if center:
-        x = _center_pad(x, n_fft, pad_mode, fn)
-    if x.shape[-1] < n_fft:
+def _framer(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad_mode: str, fn: str):
+    """``(n_frames, frames_of)`` for ``(batch, time)``: ``frames_of(first, count)`` is the
+    ``(batch, count, n_fft)`` strided view of those frames of the (centre-padded) signal.
+
+    The padded signal is never built: interior frames view ``x`` directly, and only blocks that
+    reach into the padding concatenate the (small) edge pieces.
+    """
+    length = x.shape[-1]
+    half = n_fft // 2 if center else 0
+    left, right = _edges(x, n_fft, pad_mode, fn) if center else (x[..., :0], x[..., :0])
+    if length + 2 * half < n_fft:
         raise ValueError(
             f"{fn}: n_fft={n_fft} is larger than the {'padded ' if center else ''}signal "
-            f"({x.shape[-1]} samples)"
+            f"({length + 2 * half} samples)"
         )
-    return x.unfold(-1, n_fft, hop_length)
+    n_frames = 1 + (length + 2 * half - n_fft) // hop_length
+
+    def frames_of(first: int, count: int) -> torch.Tensor:
+        start = first * hop_length  # in padded coordinates
+        stop = start + (count - 1) * hop_length + n_fft
+        pieces = []
+        if start < half:
+            pieces.append(left[..., start : min(stop, half)])
+        lo, hi = max(start, half) - half, min(stop, half + length) - half
+        if hi > lo:
+            pieces.append(x[..., lo:hi])
+        if stop > half + length:
+            pieces.append(right[..., max(start - half - length, 0) : stop - half - length])
+        segment = pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=-1)
+        return segment.unfold(-1, n_fft, hop_length)
+
+    return n_frames, frames_of
 
 
 # Frame samples per block (4 MB in float32). Long inputs are transformed block by block along the
@@ -124,17 +153,17 @@ def _compiling() -> bool:
     return bool(compiler is not None and compiler.is_compiling())
 
 
-def _blockwise(frames: torch.Tensor, per_block) -> torch.Tensor:
-    """``per_block`` over blocks of ``(batch, frame, n_fft)`` frames along the frame axis, concatenated.
+def _blockwise(batch: int, n_frames: int, n_fft: int, frames_of, per_block) -> torch.Tensor:
+    """``per_block`` over blocks of frames (from ``frames_of``) along the frame axis, concatenated.
 
     Inputs up to four blocks' worth go in one piece: each block costs a few more parallel regions,
     which only pays off once the intermediates are far larger than the cache.
     """
-    batch, n_frames, n_fft = frames.shape
     step = max(1, _BLOCK_ELEMENTS // max(1, batch * n_fft))
-    if frames.numel() <= 4 * _BLOCK_ELEMENTS or _compiling():
-        return per_block(frames)
-    return torch.cat([per_block(frames[:, i : i + step]) for i in range(0, n_frames, step)], dim=1)
+    if batch * n_frames * n_fft <= 4 * _BLOCK_ELEMENTS or _compiling():
+        return per_block(frames_of(0, n_frames))
+    blocks = [per_block(frames_of(i, min(step, n_frames - i))) for i in range(0, n_frames, step)]
+    return torch.cat(blocks, dim=1)
 
 
 def _stft(
@@ -170,7 +199,7 @@ def _spectrogram_frames(
     Each block of frames is windowed, transformed, scaled, raised to ``power`` (complex kept when
     ``None``) and, when given, multiplied by ``filterbank`` ``(freq, K)``.
     """
-    frames = _frames(x, n_fft, hop_length, center, pad_mode, fn)
+    n_frames, frames_of = _framer(x, n_fft, hop_length, center, pad_mode, fn)
     n_freq = n_fft // 2 + 1 if onesided else n_fft
     basis = _dft_basis(n_fft, n_freq, x.dtype, x.device) * window.unsqueeze(1) if real_stft else None
     if filterbank is not None:
@@ -200,11 +229,11 @@ def _spectrogram_frames(
                 value = spec.abs().pow(power)
         return value if filterbank is None else value @ filterbank
 
-    if frames.numel() == 0:  # MKL rejects empty transforms
+    if x.shape[0] == 0:  # MKL rejects empty transforms
         size = n_freq if filterbank is None else filterbank.shape[1]
         dtype = x.dtype if power is not None else (torch.complex128 if x.dtype == torch.float64 else torch.complex64)
-        return x.new_zeros(frames.shape[:-1] + (size,), dtype=dtype)
-    return _blockwise(frames, per_block)
+        return x.new_zeros((0, n_frames, size), dtype=dtype)
+    return _blockwise(x.shape[0], n_frames, n_fft, frames_of, per_block)
 
 
 def _overlap_add(frames: torch.Tensor, hop_length: int) -> torch.Tensor:
