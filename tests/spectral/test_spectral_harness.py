@@ -161,7 +161,7 @@ def test_filterbank_builders_are_cached_and_fresh():
 
 
 def _module_checks(module, fn, x, *, compile=False, expect_dtype=None, low_precision=True, batch_dims=1, tol=None):
-    check_module_equals_functional(module, fn, x)
+    check_module_equals_functional(module, fn, x, **(tol or {}))
     check_all(module, x, compile=compile, expect_dtype=expect_dtype, low_precision=low_precision, batch_dims=batch_dims,
               batch_tol=tol)
     double = module.to(torch.float64)
@@ -228,7 +228,7 @@ def test_mfcc_lfcc_transforms():
     lin = F.linear_fbanks(201, 0.0, 8000.0, 40, 16000)
     ref = lambda w: (torch.log((F.spectrogram(w, 0, W400, 400, 160, 400, 2.0, False).transpose(-1, -2) @ lin) + 1e-6)
                      @ dct).transpose(-1, -2)
-    _module_checks(lfcc, ref, x)
+    _module_checks(lfcc, ref, x, tol={"rtol": 1e-4, "atol": 1e-5})  # banded vs dense filterbank rounding
 
 
 def test_amplitude_to_db_transform():

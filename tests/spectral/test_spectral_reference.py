@@ -210,3 +210,25 @@ def test_every_pad_mode_matches_torch_stft(monkeypatch, pad_mode, blocked):
     w = torch.hann_window(256)
     ref = torch.stft(x, 256, 64, 256, w, center=True, pad_mode=pad_mode, return_complex=True)
     torch.testing.assert_close(F.spectrogram(x, 0, w, 256, 64, 256, None, False, pad_mode=pad_mode), ref, **tol("float32"))
+
+
+def test_banded_filterbank_projection_equals_dense():
+    import torchsound.functional._spectral as spectral
+
+    value = torch.rand(2, 37, 201, dtype=torch.float64)
+    empty_group = F.melscale_fbanks(201, 0.0, 8000.0, 64, 16000).double()
+    empty_group[:, 16:32] = 0  # a whole group of empty filters
+    banks = [F.melscale_fbanks(201, 0.0, 8000.0, 80, 16000, "slaney", "slaney"), F.linear_fbanks(201, 0.0, 8000.0, 64, 16000),
+             F.melscale_fbanks(201, 0.0, 8000.0, 128, 16000), empty_group]
+    for fb in banks:
+        fb = fb.double()
+        plan = spectral._band_plan(fb)
+        assert plan is not None
+        torch.testing.assert_close(spectral._project(value, fb, plan), value @ fb, **tol("float64"))
+    assert spectral._band_plan(_dense_chroma_bank()) is None  # dense: keeps the plain matmul
+
+
+def _dense_chroma_bank():
+    import torchsound.prototype.functional as PF
+
+    return PF.chroma_filterbank(16000, 201, 36)

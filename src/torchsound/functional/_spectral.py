@@ -180,6 +180,40 @@ def _stft(
     return _spectrogram_frames(x, n_fft, hop_length, window, center, pad_mode, onesided, None, None, False, None, fn)
 
 
+def _band_plan(filterbank: torch.Tensor, group: int = 16):
+    """Row ranges covering the non-zeros of each group of ``group`` filters: ``[(r0, r1, c0, c1)]``.
+
+    Triangular filterbanks are banded (each filter spans a few bins), so multiplying each group of
+    filters only by its rows skips most of the zeros of a dense matmul: about 5x fewer flops for 80
+    mel bands over 201 bins. ``None`` where it would not pay (dense banks such as chroma, small
+    banks), off CPU (finding the bands syncs with the device) and under ``torch.compile``.
+    """
+    n_rows, n_cols = filterbank.shape
+    if filterbank.device.type != "cpu" or n_cols < 2 * group or _compiling() or filterbank.requires_grad:
+        return None
+    nonzero = filterbank != 0
+    rows = torch.arange(n_rows, device=filterbank.device).unsqueeze(1)
+    first = torch.where(nonzero, rows, n_rows).amin(0).tolist()
+    last = (torch.where(nonzero, rows, -1).amax(0) + 1).tolist()
+    plan = []
+    for c0 in range(0, n_cols, group):
+        c1 = min(c0 + group, n_cols)
+        r0, r1 = min(first[c0:c1]), max(last[c0:c1])
+        plan.append((r0, max(r0, r1), c0, c1))
+    if sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in plan) > 0.5 * n_rows * n_cols:
+        return None
+    return plan
+
+
+def _project(value: torch.Tensor, filterbank: torch.Tensor, plan) -> torch.Tensor:
+    """``value @ filterbank``, band by band when ``plan`` (from :func:`_band_plan`) is given."""
+    if plan is None:
+        return value @ filterbank
+    parts = [value[..., r0:r1] @ filterbank[r0:r1, c0:c1] if r1 > r0 else value.new_zeros(value.shape[:-1] + (c1 - c0,))
+             for r0, r1, c0, c1 in plan]
+    return torch.cat(parts, dim=-1)
+
+
 def _spectrogram_frames(
     x: torch.Tensor,
     n_fft: int,
@@ -202,8 +236,10 @@ def _spectrogram_frames(
     n_frames, frames_of = _framer(x, n_fft, hop_length, center, pad_mode, fn)
     n_freq = n_fft // 2 + 1 if onesided else n_fft
     basis = _dft_basis(n_fft, n_freq, x.dtype, x.device) * window.unsqueeze(1) if real_stft else None
+    plan = None
     if filterbank is not None:
         filterbank = filterbank.to(x.dtype)
+        plan = _band_plan(filterbank)
 
     def per_block(block: torch.Tensor) -> torch.Tensor:
         if real_stft:  # [re | im] by one real matrix product: no complex tensor, no FFT operator
@@ -227,7 +263,7 @@ def _spectrogram_frames(
                 value = spec.abs()
             else:
                 value = spec.abs().pow(power)
-        return value if filterbank is None else value @ filterbank
+        return value if filterbank is None else _project(value, filterbank, plan)
 
     if x.shape[0] == 0:  # MKL rejects empty transforms
         size = n_freq if filterbank is None else filterbank.shape[1]
