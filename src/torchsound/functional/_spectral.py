@@ -7,6 +7,9 @@ rounding, and keeps the natural ``(frame, freq)`` memory layout, so a following 
 as a real matrix product with a cached windowed DFT basis: no complex tensor and no FFT operator
 in the graph, for ``torch.export`` / ONNX consumers that lack complex support.
 
+Long inputs go through the frames in cache-sized blocks without ever building the padded signal,
+and a triangular filterbank that follows (MelSpectrogram, LFCC) is applied band by band.
+
 The inverse is a window-square normalised overlap-add (``torch.nn.functional.fold``). Unlike
 ``torch.istft`` it divides only where the window envelope is non-zero, so ``center=False`` with a
 Hann window works (as in librosa) instead of raising.
