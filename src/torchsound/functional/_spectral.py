@@ -10,7 +10,7 @@ in the graph, for ``torch.export`` / ONNX consumers that lack complex support.
 Long inputs go through the frames in cache-sized blocks without ever building the padded signal,
 and a triangular filterbank that follows (MelSpectrogram, LFCC) is applied band by band.
 
-The inverse is a window-square normalised overlap-add (``torch.nn.functional.fold``). Unlike
+The inverse is a window-square normalised overlap-add (strided adds of hop-long pieces). Unlike
 ``torch.istft`` it divides only where the window envelope is non-zero, so ``center=False`` with a
 Hann window works (as in librosa) instead of raising.
 """
