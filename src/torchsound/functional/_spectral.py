@@ -272,6 +272,8 @@ def _spectrogram_frames(
         size = n_freq if filterbank is None else filterbank.shape[1]
         dtype = x.dtype if power is not None else (torch.complex128 if x.dtype == torch.float64 else torch.complex64)
         return x.new_zeros((0, n_frames, size), dtype=dtype)
+    if x.device.type != "cpu":  # blocks help CPU caches; on accelerators they only add kernel launches
+        return per_block(frames_of(0, n_frames))
     return _blockwise(x.shape[0], n_frames, n_fft, frames_of, per_block)
 
 
