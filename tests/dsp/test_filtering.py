@@ -94,7 +94,7 @@ def test_lfilter_gradcheck_all_arguments():
     a = torch.tensor([[1.0, -0.5, 0.2], [2.0, -1.2, 0.5]], dtype=torch.float64, requires_grad=True)
     b = torch.tensor([[0.4, 0.2, 0.1], [0.5, 0.5, 0.5]], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda x, a, b: F.lfilter(x, a, b, clamp=False), (x, a, b))
-    assert torch.autograd.gradcheck(lambda x, a, b: F.filtfilt(x, a, b, clamp=False), (x, a, b))
+    assert torch.autograd.gradcheck(lambda x, a, b: F.filtfilt(x, a, b, clamp=False), (x, a, b), fast_mode=True)
 
 
 def test_lfilter_nan_in_nan_out():
@@ -142,7 +142,8 @@ def test_biquads_match_sox_binary(name):
     x = make_noise(2, 0.2, SR) * 0.5
     expected = sox(x, SR, *effect)
     torch.testing.assert_close(fn(x.double()), torch.from_numpy(expected), **tol("float32"))
-    check_all(fn, x.reshape(2, 1, -1)[..., :400], grad_input=x[:1, :40])
+    # every design runs through the same lfilter: one gradcheck (lowpass) covers the path
+    check_all(fn, x.reshape(2, 1, -1)[..., :400], grad_input=x[:1, :40] if name == "lowpass" else None)
 
 
 def test_biquad_responses_by_freqz():

@@ -153,3 +153,14 @@ def test_simulate_rir_ism_options_and_errors():
         P.simulate_rir_ism(room, source, mic, 1, 0.2, delay_filter_length=80)
     with pytest.raises(TypeError, match="max_order"):
         P.simulate_rir_ism(room, source, mic, 1.5, 0.2)
+
+
+def test_prototype_harness():
+    cutoff = torch.rand(3, 1) * 0.9 + 0.05
+    check_all(lambda c: P.sinc_impulse_response(c, 31), cutoff, grad_input=torch.rand(1, 1) * 0.5 + 0.2)
+    mags = torch.rand(3, 1, 17)
+    check_all(P.frequency_impulse_response, mags, grad_input=torch.rand(1, 9), low_precision=False)
+    freqs = torch.full((3, 200, 2), 440.0)
+    amps = torch.rand(3, 200, 2)
+    check_all(lambda a: P.oscillator_bank((freqs[: a.shape[0]] if a.ndim == 3 else freqs[0]).to(a.dtype), a, 16000), amps,
+              low_precision=False)  # bfloat16 frequencies (8-bit mantissa) detune the oscillators by design
