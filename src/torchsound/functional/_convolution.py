@@ -31,19 +31,31 @@ def _crop(full: torch.Tensor, x_length: int, y_length: int, mode: str) -> torch.
     return full[..., start : start + target]
 
 
+def _odd_smooth(limit: int = 2048):
+    """Odd 11-smooth numbers up to ``limit`` (odd parts of fast FFT sizes)."""
+    found = {1}
+    for prime in (3, 5, 7, 11):
+        for value in sorted(found):
+            while value * prime <= limit:
+                value *= prime
+                found.add(value)
+    return sorted(found)
+
+
+_ODD_PARTS = _odd_smooth()
+
+
 def _fast_length(n: int) -> int:
-    """Smallest 2^a 3^b 5^c >= n (fast FFT sizes)."""
-    best = 1 << (n - 1).bit_length()
-    p5 = 1
-    while p5 < best:
-        p35 = p5
-        while p35 < best:
-            size = p35
-            while size < n:
-                size *= 2
-            best = min(best, size)
-            p35 *= 3
-        p5 *= 5
+    """A fast FFT size >= n: ``m * 2^a`` with ``m`` odd and 11-smooth and ``a >= 4``.
+
+    Keeping a good power of two matters: e.g. 3^11 = 177147 is 4x slower than 176000 = 2^7 * 1375.
+    """
+    best = 1 << max(0, (n - 1).bit_length())
+    for odd in _ODD_PARTS:
+        if odd * 16 > 2 * n:
+            break
+        power = max(4, (-(-n // odd) - 1).bit_length())
+        best = min(best, odd << power)
     return best
 
 
