@@ -37,6 +37,9 @@ _NAMES = {
     **dict.fromkeys(["tempo", "stretch", "bend"], "._tempo"),
     **dict.fromkeys(["earwax", "fir_filter", "hilbert_fir"], "._sox_misc"),
     **dict.fromkeys(["mu_law_encoding", "mu_law_decoding", "apply_codec"], "._codecs"),
+    # multichannel beamforming, metrics, alignment
+    **dict.fromkeys(["psd", "mvdr_weights_souden", "mvdr_weights_rtf", "rtf_evd", "rtf_power", "apply_beamforming"],
+                    "._multichannel"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)

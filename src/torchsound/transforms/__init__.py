@@ -16,6 +16,7 @@ _NAMES = {
     **dict.fromkeys(["Vol", "Fade", "Speed", "SpeedPerturbation", "AddNoise"], "._effects"),
     "Vad": "._vad",
     **dict.fromkeys(["MuLawEncoding", "MuLawDecoding"], "._codecs"),
+    **dict.fromkeys(["PSD", "MVDR", "RTFMVDR", "SoudenMVDR"], "._multichannel"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
