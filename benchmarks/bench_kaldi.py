@@ -88,6 +88,14 @@ def main() -> None:
     # same numbers first: the comparison is only meaningful if the outputs agree
     agree = np.abs(ours["fbank"](one).numpy() - peers["fbank"][1]()).max()
 
+    # Warm up for a couple of seconds first: the first second or so of torch work in a fresh
+    # process runs far slower here (thread pools, allocator, VM scheduling), whatever runs first.
+    start = time.perf_counter()
+    while time.perf_counter() - start < 2.0:
+        for fn in ours.values():
+            fn(one)
+        ours["fbank"](clips[:4])
+
     rows = []
     for name, fn in ours.items():
         peer_name, peer = peers[name]
