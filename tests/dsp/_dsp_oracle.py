@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from typing import List
 
 import numpy as np
 import soundfile
@@ -17,7 +16,7 @@ def sox(x: torch.Tensor, sample_rate: int, *effect: str, out_rate: int = None) -
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
         soundfile.write(src, x.detach().double().numpy().T, sample_rate, subtype="FLOAT")
-        args: List[str] = [str(a) for a in effect]
+        args: list[str] = [str(a) for a in effect]
         rate = ["-r", str(out_rate)] if out_rate else []
         proc = subprocess.run(
             ["sox", "-D", "-V1", src, "-e", "floating-point", "-b", "32", *rate, dst, *args],

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import scipy.signal
 import torch
-
-import torchsound.functional as F
-import torchsound.transforms as T
 from _dsp_oracle import sox
 from _harness import check_all, check_compile, check_module_equals_functional
 from conftest import make_noise, make_tone, tol
+
+import torchsound.functional as F
+import torchsound.transforms as T
 from torchsound.functional._effects import fade_envelope
 
 SR = 16000
@@ -119,7 +119,7 @@ def test_convolution_matches_scipy(mode):
     torch.testing.assert_close(T.FFTConvolve(mode)(x, y), F.fftconvolve(x, y, mode))
     kernel = torch.randn(1, 9)
     for fn in (F.convolve, F.fftconvolve):
-        conv = lambda a, fn=fn: fn(a, kernel.reshape((1,) * (a.ndim - 1) + (9,)).to(a.dtype), mode)  # noqa: E731
+        conv = lambda a, fn=fn: fn(a, kernel.reshape((1,) * (a.ndim - 1) + (9,)).to(a.dtype), mode)
         check_all(conv, torch.randn(4, 50), grad_input=torch.randn(1, 12), compile=True)
 
 

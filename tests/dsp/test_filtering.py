@@ -8,12 +8,17 @@ import numpy as np
 import pytest
 import scipy.signal
 import torch
+from _dsp_oracle import response_db, sox
+from _harness import (
+    check_all,
+    check_compile,
+    check_gradcheck,
+    check_module_equals_functional,
+)
+from conftest import make_noise, tol
 
 import torchsound.functional as F
 import torchsound.transforms as T
-from _dsp_oracle import response_db, sox
-from _harness import check_all, check_compile, check_gradcheck, check_module_equals_functional
-from conftest import make_noise, tol
 
 
 def _filters():
@@ -149,7 +154,7 @@ def test_biquads_match_sox_binary(name):
 def test_biquad_responses_by_freqz():
     """Closed-form properties of each design, measured with scipy.signal.freqz on the impulse response."""
     sr = 16000
-    resp = lambda fn, f: response_db(lambda x: fn(x), f, sr)  # noqa: E731
+    resp = lambda fn, f: response_db(lambda x: fn(x), f, sr)
     # -3 dB at the cutoff for Q = 1/sqrt(2); unity in the passband
     np.testing.assert_allclose(resp(lambda x: F.lowpass_biquad(x, sr, 1000, 2**-0.5), [1000, 10]), [-3.0103, 0.0], atol=2e-3)
     np.testing.assert_allclose(resp(lambda x: F.highpass_biquad(x, sr, 1000, 2**-0.5), [1000, 7900]), [-3.0103, 0.0], atol=2e-3)

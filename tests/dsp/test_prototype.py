@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import scipy.signal
 import torch
+from _dsp_oracle import response_db
+from _harness import check_all, check_gradcheck
+from conftest import make_noise, tol
 
 import torchsound.functional as F
 import torchsound.prototype.functional as P
-from _dsp_oracle import response_db
-from _harness import check_all, check_compile, check_gradcheck
-from conftest import make_noise, tol
 
 
 def _adsr_reference(num_frames, attack=0.0, hold=0.0, decay=0.0, sustain=1.0, release=0.0, n_decay=2):

@@ -9,11 +9,11 @@ import pytest
 import scipy.signal
 import soxr
 import torch
+from _harness import check_all, check_compile, check_module_equals_functional
+from conftest import make_noise, snr_db, tol
 
 import torchsound.functional as F
 import torchsound.transforms as T
-from _harness import check_all, check_compile, check_module_equals_functional
-from conftest import make_noise, snr_db, tol
 from torchsound.functional import _resampling
 
 
@@ -133,7 +133,7 @@ def test_quality_presets_beat_soxr(quality, soxr_quality, floor_db):
 
 def test_harness_and_transform():
     x = make_noise(3, 0.05).reshape(3, 1, -1)
-    fn = lambda w: F.resample(w, 16000, 6000)  # noqa: E731
+    fn = lambda w: F.resample(w, 16000, 6000)
     check_all(fn, x, grad_input=torch.randn(1, 40), compile=True)
     check_module_equals_functional(T.Resample(16000, 6000), fn, x)
     check_module_equals_functional(T.Resample(16000, 6000, quality="hq"), lambda w: F.resample(w, 16000, 6000, quality="hq"), x)

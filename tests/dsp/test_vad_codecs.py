@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-
-import torchsound.functional as F
-import torchsound.transforms as T
 from _dsp_oracle import sox
 from _harness import check_all, check_module_equals_functional
 from conftest import snr_db
+
+import torchsound.functional as F
+import torchsound.transforms as T
 
 
 def _with_lead_in(speech, seconds):

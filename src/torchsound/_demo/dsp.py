@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 import os
 import time
-from typing import List
 
 
-def run(sample_path: str, out_dir: str) -> List[str]:
+def run(sample_path: str, out_dir: str) -> list[str]:
     import soundfile
     import torch
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Optional
 
 import torch
 
@@ -66,9 +65,9 @@ def apply_codec(
     sample_rate: int,
     format: str,
     channels_first: bool = True,
-    compression: Optional[float] = None,
-    encoding: Optional[str] = None,
-    bits_per_sample: Optional[int] = None,
+    compression: float | None = None,
+    encoding: str | None = None,
+    bits_per_sample: int | None = None,
 ) -> torch.Tensor:
     r"""Encode ``waveform`` with a codec and decode it again, in memory (needs the ``ffmpeg`` extra, PyAV).
 

@@ -10,7 +10,6 @@ that converges geometrically with ``|regen|``.
 from __future__ import annotations
 
 import math
-from typing import Optional, Tuple
 
 import torch
 
@@ -36,7 +35,7 @@ def gain(waveform: torch.Tensor, gain_db: float = 1.0) -> torch.Tensor:
     return waveform * 10 ** (gain_db / 20)
 
 
-def dcshift(waveform: torch.Tensor, shift: float, limiter_gain: Optional[float] = None) -> torch.Tensor:
+def dcshift(waveform: torch.Tensor, shift: float, limiter_gain: float | None = None) -> torch.Tensor:
     r"""Add a DC offset ``shift`` (in ``[-2, 2]``), optionally with sox's limiter on the shifted side.
 
     Shape:
@@ -333,7 +332,7 @@ def dither(waveform: torch.Tensor, density_function: str = "TPDF", noise_shaping
 
 
 def add_noise(
-    waveform: torch.Tensor, noise: torch.Tensor, snr: torch.Tensor, lengths: Optional[torch.Tensor] = None
+    waveform: torch.Tensor, noise: torch.Tensor, snr: torch.Tensor, lengths: torch.Tensor | None = None
 ) -> torch.Tensor:
     r"""Add ``noise`` scaled so that the signal-to-noise ratio is ``snr`` dB (over the first ``lengths`` samples).
 
@@ -377,8 +376,8 @@ def _broadcasts_to(shape, target) -> bool:
 
 
 def speed(
-    waveform: torch.Tensor, orig_freq: int, factor: float, lengths: Optional[torch.Tensor] = None
-) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    waveform: torch.Tensor, orig_freq: int, factor: float, lengths: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     r"""Change speed (and pitch) by ``factor`` by resampling from ``factor * orig_freq`` to ``orig_freq``.
 
     Returns ``(output, output_lengths)`` (``None`` lengths when ``lengths`` is None).

@@ -18,7 +18,6 @@ the result comes back in the input dtype. Gradients flow through the tensor ops 
 from __future__ import annotations
 
 import math
-from typing import Optional, Tuple
 
 import torch
 
@@ -79,7 +78,7 @@ def _companion(a: torch.Tensor) -> torch.Tensor:
     return torch.cat([-a[:, 1:].unsqueeze(1), shift[1:].expand(filters, order - 1, order)], dim=1)
 
 
-def _contractive_basis(comp: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+def _contractive_basis(comp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """``(R, R^-1)`` with ``R A R^-1`` a contraction, from the Lyapunov equation ``P - A^T P A = I``, ``P = R^T R``.
 
     For a stable ``A`` such a ``P`` exists and is positive definite; for an unstable one the
@@ -108,7 +107,7 @@ def _block_matrices(b: torch.Tensor, a: torch.Tensor, block: int):
     ``x_prev_tail = (x[-1], ..., x[-q])`` and ``z_prev`` is the state entering the block in the
     contractive basis; ``z_next = step @ z_prev + tail_within @ x_block + tail_previous @ x_prev_tail``.
     """
-    filters, taps = b.shape
+    taps = b.shape[-1]
     order = a.shape[-1] - 1
     comp = _companion(a)
     # Work in a basis where the state matrix is a contraction (||A'|| < 1): powers then never grow,
@@ -337,7 +336,7 @@ def biquad(waveform: torch.Tensor, b0: float, b1: float, b2: float, a0: float, a
     return lfilter(waveform, a, b)
 
 
-def _w0_alpha(sample_rate, freq, Q, fn: str) -> Tuple[float, float]:
+def _w0_alpha(sample_rate, freq, Q, fn: str) -> tuple[float, float]:
     _check_rate(sample_rate, fn)
     _check_number("Q", Q, fn, positive=True)
     w0 = 2 * math.pi * _f(freq) / sample_rate
@@ -446,7 +445,7 @@ def band_biquad(
     return biquad(waveform, b0, 0.0, 0.0, 1.0, a1, a2)
 
 
-def _shelf(gain, w0: float, alpha: float, treble: bool) -> Tuple[float, ...]:
+def _shelf(gain, w0: float, alpha: float, treble: bool) -> tuple[float, ...]:
     """sox's shelving filter coefficients (bass when ``treble`` is False)."""
     amp = math.exp(_f(gain) / 40 * math.log(10))
     t1 = 2 * math.sqrt(amp) * alpha

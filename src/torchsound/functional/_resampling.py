@@ -12,7 +12,6 @@ per output sample as 2 -> 3, instead of a kernel with 600 million entries.
 from __future__ import annotations
 
 import math
-from typing import Optional, Tuple
 
 import torch
 
@@ -68,10 +67,10 @@ def _kernel(
     lowpass_filter_width: int,
     rolloff: float,
     method: str,
-    beta: Optional[float],
+    beta: float | None,
     dtype: torch.dtype,
     device: torch.device,
-) -> Tuple[torch.Tensor, torch.Tensor, int, int, int]:
+) -> tuple[torch.Tensor, torch.Tensor, int, int, int]:
     """Grouped resampling kernel for reduced rates ``orig -> new``.
 
     Output phase ``i`` is centred on input offset ``c_i = floor(i * orig / new)`` (relative to
@@ -125,9 +124,9 @@ def resample(
     lowpass_filter_width: int = 6,
     rolloff: float = 0.99,
     resampling_method: str = "sinc_interp_hann",
-    beta: Optional[float] = None,
+    beta: float | None = None,
     *,
-    quality: Optional[str] = None,
+    quality: str | None = None,
 ) -> torch.Tensor:
     r"""Resample ``waveform`` from ``orig_freq`` to ``new_freq`` with a windowed-sinc filter (torchaudio's algorithm).
 

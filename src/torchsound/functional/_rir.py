@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Optional, Union
 
 import torch
 
@@ -38,10 +37,10 @@ def simulate_rir_ism(
     source: torch.Tensor,
     mic_array: torch.Tensor,
     max_order: int,
-    absorption: Union[float, torch.Tensor],
-    output_length: Optional[int] = None,
+    absorption: float | torch.Tensor,
+    output_length: int | None = None,
     delay_filter_length: int = 81,
-    center_frequency: Optional[torch.Tensor] = None,
+    center_frequency: torch.Tensor | None = None,
     sound_speed: float = 343.0,
     sample_rate: float = 16000.0,
 ) -> torch.Tensor:

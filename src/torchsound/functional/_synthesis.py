@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import List, Optional, Union
 
 import torch
 
@@ -16,7 +15,7 @@ def oscillator_bank(
     amplitudes: torch.Tensor,
     sample_rate: float,
     reduction: str = "sum",
-    dtype: Optional[torch.dtype] = torch.float64,
+    dtype: torch.dtype | None = torch.float64,
 ) -> torch.Tensor:
     r"""Sum (or stack) sinusoids with sample-wise frequencies (Hz) and amplitudes.
 
@@ -48,7 +47,7 @@ def oscillator_bank(
     return waves
 
 
-def extend_pitch(base: torch.Tensor, pattern: Union[int, List[float], torch.Tensor]) -> torch.Tensor:
+def extend_pitch(base: torch.Tensor, pattern: int | list[float] | torch.Tensor) -> torch.Tensor:
     r"""Multiply a pitch series by a pattern of ratios: ``int k`` gives harmonics ``1 .. k``; a list or
     1-D tensor gives custom (inharmonic) ratios.
 
@@ -78,8 +77,8 @@ def adsr_envelope(
     sustain: float = 1.0,
     release: float = 0.0,
     n_decay: int = 2,
-    dtype: Optional[torch.dtype] = None,
-    device: Optional[torch.device] = None,
+    dtype: torch.dtype | None = None,
+    device: torch.device | None = None,
 ) -> torch.Tensor:
     r"""Attack-hold-decay-sustain-release envelope; times are fractions of ``num_frames``, ``sustain`` is a level.
 

@@ -9,7 +9,6 @@ the trigger like sox does.
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import torch
 
@@ -30,7 +29,7 @@ def vad(
     noise_down_time: float = 0.01,
     noise_reduction_amount: float = 1.35,
     measure_freq: float = 20.0,
-    measure_duration: Optional[float] = None,
+    measure_duration: float | None = None,
     measure_smooth_time: float = 0.4,
     hp_filter_freq: float = 50.0,
     lp_filter_freq: float = 6000.0,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 import torch
 
@@ -85,7 +85,7 @@ class Speed(torch.nn.Module):
         self.orig_freq = orig_freq
         self.factor = factor
 
-    def forward(self, waveform, lengths: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def forward(self, waveform, lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         return F.speed(waveform, orig_freq=self.orig_freq, factor=self.factor, lengths=lengths)
 
 
@@ -103,7 +103,7 @@ class SpeedPerturbation(torch.nn.Module):
             raise ValueError("SpeedPerturbation: factors must not be empty")
         self.speeders = torch.nn.ModuleList([Speed(orig_freq=orig_freq, factor=f) for f in factors])
 
-    def forward(self, waveform: torch.Tensor, lengths: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def forward(self, waveform: torch.Tensor, lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = int(torch.randint(len(self.speeders), ()))
         for i, speeder in enumerate(self.speeders):  # indexing a ModuleList with a tensor-derived int
             if i == idx:
@@ -120,6 +120,6 @@ class AddNoise(torch.nn.Module):
     """
 
     def forward(
-        self, waveform: torch.Tensor, noise: torch.Tensor, snr: torch.Tensor, lengths: Optional[torch.Tensor] = None
+        self, waveform: torch.Tensor, noise: torch.Tensor, snr: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> torch.Tensor:
         return F.add_noise(waveform, noise, snr, lengths)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import torch
 
@@ -32,10 +31,10 @@ class Resample(torch.nn.Module):
         resampling_method: str = "sinc_interp_hann",
         lowpass_filter_width: int = 6,
         rolloff: float = 0.99,
-        beta: Optional[float] = None,
+        beta: float | None = None,
         *,
-        dtype: Optional[torch.dtype] = None,
-        quality: Optional[str] = None,
+        dtype: torch.dtype | None = None,
+        quality: str | None = None,
     ) -> None:
         super().__init__()
         fn = "Resample"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 
 from ..functional import _vad as F
@@ -30,7 +28,7 @@ class Vad(torch.nn.Module):
         noise_down_time: float = 0.01,
         noise_reduction_amount: float = 1.35,
         measure_freq: float = 20.0,
-        measure_duration: Optional[float] = None,
+        measure_duration: float | None = None,
         measure_smooth_time: float = 0.4,
         hp_filter_freq: float = 50.0,
         lp_filter_freq: float = 6000.0,
