@@ -40,6 +40,7 @@ _NAMES = {
     # multichannel beamforming, metrics, alignment
     **dict.fromkeys(["psd", "mvdr_weights_souden", "mvdr_weights_rtf", "rtf_evd", "rtf_power", "apply_beamforming"],
                     "._multichannel"),
+    **dict.fromkeys(["edit_distance", "frechet_distance"], "._metrics"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
