@@ -133,5 +133,7 @@ def has_cuda() -> bool:
     return torch.cuda.is_available()
 
 
-# Keep test runs deterministic and light on a 2-core machine.
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# Share the cores between pytest-xdist workers instead of oversubscribing them: with 2 workers
+# of 2 torch threads each on 2 cores, small ops spend most of their time waiting for threads.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+torch.set_num_threads(max(1, (os.cpu_count() or 1) // _workers))
