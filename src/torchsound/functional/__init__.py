@@ -41,6 +41,7 @@ _NAMES = {
     **dict.fromkeys(["psd", "mvdr_weights_souden", "mvdr_weights_rtf", "rtf_evd", "rtf_power", "apply_beamforming"],
                     "._multichannel"),
     **dict.fromkeys(["edit_distance", "frechet_distance"], "._metrics"),
+    **dict.fromkeys(["forced_align", "merge_tokens", "TokenSpan"], "._alignment"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
