@@ -42,6 +42,7 @@ _NAMES = {
                     "._multichannel"),
     **dict.fromkeys(["edit_distance", "frechet_distance"], "._metrics"),
     **dict.fromkeys(["forced_align", "merge_tokens", "TokenSpan"], "._alignment"),
+    "rnnt_loss": "._rnnt",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)

@@ -17,6 +17,7 @@ _NAMES = {
     "Vad": "._vad",
     **dict.fromkeys(["MuLawEncoding", "MuLawDecoding"], "._codecs"),
     **dict.fromkeys(["PSD", "MVDR", "RTFMVDR", "SoudenMVDR"], "._multichannel"),
+    "RNNTLoss": "._rnnt",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
