@@ -7,7 +7,7 @@ import torch
 
 import torchsound.functional as F
 import torchsound.transforms as T
-from _harness import check_batch_equals_loop, check_dtype_device, check_gradcheck, check_no_inplace
+from _harness import check_batch_equals_loop, check_compile, check_dtype_device, check_gradcheck, check_no_inplace
 from conftest import tol
 
 C, FREQ, TIME = 3, 5, 40
@@ -217,6 +217,12 @@ def test_harness_properties():
     check_gradcheck(lambda a, b: F.rtf_power(a, b, 0), s_small, n_small)
     check_gradcheck(lambda v, b: F.mvdr_weights_rtf(v, b, 1), s_small[..., 0], n_small)
     check_gradcheck(lambda w, s: F.apply_beamforming(w, s), small[..., 0].transpose(-1, -2).clone(), small)
+
+
+def test_compiles():
+    x, mask = _spec(2, dtype=torch.complex64), _mask(2).float()
+    check_compile(lambda s: T.SoudenMVDR()(s, F.psd(s, mask), F.psd(s, 1 - mask), 0), x)
+    check_compile(lambda s: T.RTFMVDR()(s, F.rtf_power(F.psd(s, mask), F.psd(s, 1 - mask), 1), F.psd(s, 1 - mask), 1), x)
 
 
 def test_errors():

@@ -8,7 +8,7 @@ import torch
 
 import torchsound.functional as F
 import torchsound.transforms as T
-from _harness import check_gradcheck, check_no_inplace
+from _harness import check_compile, check_gradcheck, check_no_inplace
 from conftest import tol
 
 
@@ -168,3 +168,10 @@ def test_errors():
         F.rnnt_loss(logits, targets, lengths - 1, target_lengths)
     with pytest.raises(ValueError, match=r"logits.shape\[2\] == targets.shape\[1\] \+ 1"):
         F.rnnt_loss(logits[:, :, :4], targets, lengths, target_lengths)
+    with pytest.raises(ValueError, match=r"max\(target_lengths\) \+ 1"):
+        F.rnnt_loss(logits, targets, lengths, target_lengths.clamp(max=3))
+
+
+def test_compiles():
+    logits, targets, lengths, target_lengths = _padded_batch(torch.float32)
+    check_compile(lambda x: F.rnnt_loss(x, targets, lengths, target_lengths, reduction="none"), logits)
