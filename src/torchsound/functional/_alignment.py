@@ -74,9 +74,10 @@ def forced_align(
     _check_lengths("target_lengths", target_lengths, n_labels, "length of targets")
     labels = targets[0]
     if n_labels and bool((labels == blank).any()):
-        raise ValueError(f"forced_align: targets must not contain the blank index {blank}, got {targets}")
+        raise ValueError(f"forced_align: targets Tensor shouldn't contain blank index {blank}, got {targets}")
     if n_labels and (bool((labels < 0).any()) or bool((labels >= n_classes).any())):
-        raise ValueError(f"forced_align: targets values must be in [0, {n_classes}), got {targets}")
+        raise ValueError(f"forced_align: targets values must be in [0, {n_classes}) (less than the CTC dimension), "
+                         f"got {targets}")
     if n_frames == 0:
         raise ValueError("forced_align: log_probs must have at least one frame, got T = 0")
     repeats = int((labels[1:] == labels[:-1]).sum()) if n_labels > 1 else 0
