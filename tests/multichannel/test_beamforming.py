@@ -158,6 +158,10 @@ def test_souden_and_rtf_mvdr_improve_snr():
     out_rtf = T.RTFMVDR()(mix, F.rtf_power(psd_s, psd_n, 0), psd_n, 0)
     assert _snr(out_souden, image[0]) > before + 3
     assert _snr(out_rtf, image[0]) > before + 3
+    # the modules are exactly the functional chain
+    torch.testing.assert_close(out_souden, F.apply_beamforming(F.mvdr_weights_souden(psd_s, psd_n, 0), mix), rtol=0, atol=0)
+    w_rtf = F.mvdr_weights_rtf(F.rtf_power(psd_s, psd_n, 0), psd_n, 0)
+    torch.testing.assert_close(out_rtf, F.apply_beamforming(w_rtf, mix), rtol=0, atol=0)
 
 
 def test_mvdr_solutions_match_functional_chain():

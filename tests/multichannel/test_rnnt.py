@@ -99,6 +99,8 @@ def test_padded_batch_equals_items_and_reductions():
         torch.testing.assert_close(alone[0], costs[b], **tol("float64"))
     torch.testing.assert_close(F.rnnt_loss(logits, targets, lengths, target_lengths), costs.mean())
     torch.testing.assert_close(F.rnnt_loss(logits, targets, lengths, target_lengths, reduction="sum"), costs.sum())
+    empty = F.rnnt_loss(logits[:0], targets[:0], lengths[:0], target_lengths[:0], reduction="none")
+    assert empty.shape == (0,)
     module = T.RNNTLoss(reduction="sum")
     torch.testing.assert_close(module(logits, targets, lengths, target_lengths), costs.sum(), rtol=0, atol=0)
 
