@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 import torch
+from _harness import check_no_inplace
 
 import torchsound.functional as F
-from _harness import check_no_inplace
 
 
 def _emission(frames, classes, seed, dtype=torch.float64):

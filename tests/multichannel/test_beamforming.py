@@ -4,11 +4,17 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
+from _harness import (
+    check_batch_equals_loop,
+    check_compile,
+    check_dtype_device,
+    check_gradcheck,
+    check_no_inplace,
+)
+from conftest import tol
 
 import torchsound.functional as F
 import torchsound.transforms as T
-from _harness import check_batch_equals_loop, check_compile, check_dtype_device, check_gradcheck, check_no_inplace
-from conftest import tol
 
 C, FREQ, TIME = 3, 5, 40
 
@@ -108,7 +114,7 @@ def test_power_iteration_converges_to_generalised_eigenvector():
     psd_s, psd_n = _psd_pair()
     r = F.rtf_power(psd_s, psd_n, 0, n_iter=60, diagonal_loading=False)
     for f in range(FREQ):
-        vals, vecs = scipy.linalg.eigh(psd_s[f].numpy(), psd_n[f].numpy())
+        _, vecs = scipy.linalg.eigh(psd_s[f].numpy(), psd_n[f].numpy())
         want = psd_n[f].numpy() @ vecs[:, -1]  # steering vector: Phi_N times principal generalised eigvector
         cos = abs(np.vdot(want, r[f].numpy())) / np.linalg.norm(want) / np.linalg.norm(r[f].numpy())
         assert cos > 1 - 1e-6

@@ -5,11 +5,11 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from _harness import check_compile, check_gradcheck, check_no_inplace
+from conftest import tol
 
 import torchsound.functional as F
 import torchsound.transforms as T
-from _harness import check_compile, check_gradcheck, check_no_inplace
-from conftest import tol
 
 
 def _logits(batch, frames, labels, classes, seed, dtype=torch.float64):
@@ -119,7 +119,7 @@ def test_unfused_takes_log_probs_and_dtype_is_kept():
 
 
 def test_gradcheck_and_clamp():
-    logits, targets, lengths, target_lengths = _padded_batch()
+    logits, targets, _, _ = _padded_batch()
     small = logits[:, :, :, :4][:2, :5]
     tl = torch.tensor([2, 4], dtype=torch.int32)
     tg = targets[:2].clamp(max=2)

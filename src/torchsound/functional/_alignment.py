@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
 
 import torch
 
-__all__ = ["forced_align", "merge_tokens", "TokenSpan"]
+__all__ = ["TokenSpan", "forced_align", "merge_tokens"]
 
 
-def _check_lengths(name: str, lengths: Optional[torch.Tensor], size: int, what: str) -> None:
+def _check_lengths(name: str, lengths: torch.Tensor | None, size: int, what: str) -> None:
     if lengths is None:
         return
     if not isinstance(lengths, torch.Tensor) or lengths.ndim != 1 or lengths.numel() != 1:
@@ -25,10 +25,10 @@ def _check_lengths(name: str, lengths: Optional[torch.Tensor], size: int, what: 
 def forced_align(
     log_probs: torch.Tensor,
     targets: torch.Tensor,
-    input_lengths: Optional[torch.Tensor] = None,
-    target_lengths: Optional[torch.Tensor] = None,
+    input_lengths: torch.Tensor | None = None,
+    target_lengths: torch.Tensor | None = None,
     blank: int = 0,
-) -> Tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Align a CTC label sequence to an emission: the most likely CTC path that spells ``targets``.
 
     Viterbi over the CTC lattice of ``2L + 1`` states (blank, y1, blank, y2, ..., blank), one tensor
@@ -139,7 +139,7 @@ class TokenSpan:
         return self.end - self.start
 
 
-def merge_tokens(tokens: torch.Tensor, scores: torch.Tensor, blank: int = 0) -> List[TokenSpan]:
+def merge_tokens(tokens: torch.Tensor, scores: torch.Tensor, blank: int = 0) -> list[TokenSpan]:
     """Merge runs of the same frame label into token spans, dropping blanks.
 
     Args:
@@ -164,7 +164,7 @@ def merge_tokens(tokens: torch.Tensor, scores: torch.Tensor, blank: int = 0) -> 
     bounds = torch.nonzero(edges).flatten().tolist()
     token_list = tokens.tolist()
     spans = []
-    for start, end in zip(bounds[:-1], bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         if token_list[start] != blank:
             spans.append(TokenSpan(token=token_list[start], start=start, end=end, score=scores[start:end].mean().item()))
     return spans

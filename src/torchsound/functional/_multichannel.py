@@ -8,11 +8,9 @@ functions (RTF) are ``(..., freq, channel)``. A reference channel is an ``int`` 
 
 from __future__ import annotations
 
-from typing import Optional, Union
-
 import torch
 
-__all__ = ["psd", "mvdr_weights_souden", "mvdr_weights_rtf", "rtf_evd", "rtf_power", "apply_beamforming"]
+__all__ = ["apply_beamforming", "mvdr_weights_rtf", "mvdr_weights_souden", "psd", "rtf_evd", "rtf_power"]
 
 
 def _check_complex(name: str, x: torch.Tensor, fn: str, min_dim: int) -> None:
@@ -61,7 +59,7 @@ def _pick_channel(mat_or_vec: torch.Tensor, reference_channel, fn: str, *, matri
     raise TypeError(f"{fn}: reference_channel must be an int or a torch.Tensor, got {type(reference_channel).__name__}")
 
 
-def psd(specgram: torch.Tensor, mask: Optional[torch.Tensor] = None, normalize: bool = True, eps: float = 1e-10) -> torch.Tensor:
+def psd(specgram: torch.Tensor, mask: torch.Tensor | None = None, normalize: bool = True, eps: float = 1e-10) -> torch.Tensor:
     r"""Power spectral density (spatial covariance) matrices, optionally weighted by a time-frequency mask.
 
     :math:`\Phi(f) = \sum_t m(f, t)\, X(f, t) X(f, t)^H`, with the mask normalised to sum to one over
@@ -95,7 +93,7 @@ def psd(specgram: torch.Tensor, mask: Optional[torch.Tensor] = None, normalize: 
 def mvdr_weights_souden(
     psd_s: torch.Tensor,
     psd_n: torch.Tensor,
-    reference_channel: Union[int, torch.Tensor],
+    reference_channel: int | torch.Tensor,
     diagonal_loading: bool = True,
     diag_eps: float = 1e-7,
     eps: float = 1e-8,
@@ -126,7 +124,7 @@ def mvdr_weights_souden(
 def mvdr_weights_rtf(
     rtf: torch.Tensor,
     psd_n: torch.Tensor,
-    reference_channel: Optional[Union[int, torch.Tensor]] = None,
+    reference_channel: int | torch.Tensor | None = None,
     diagonal_loading: bool = True,
     diag_eps: float = 1e-7,
     eps: float = 1e-8,
@@ -183,7 +181,7 @@ def rtf_evd(psd_s: torch.Tensor) -> torch.Tensor:
 def rtf_power(
     psd_s: torch.Tensor,
     psd_n: torch.Tensor,
-    reference_channel: Union[int, torch.Tensor],
+    reference_channel: int | torch.Tensor,
     n_iter: int = 3,
     diagonal_loading: bool = True,
     diag_eps: float = 1e-7,

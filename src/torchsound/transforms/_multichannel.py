@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import warnings
-from typing import Optional, Union
 
 import torch
 
 from ..functional import _multichannel as F
 
-__all__ = ["PSD", "MVDR", "RTFMVDR", "SoudenMVDR"]
+__all__ = ["MVDR", "PSD", "RTFMVDR", "SoudenMVDR"]
 
 
 class PSD(torch.nn.Module):
@@ -32,7 +31,7 @@ class PSD(torch.nn.Module):
         self.normalize = normalize
         self.eps = eps
 
-    def forward(self, specgram: torch.Tensor, mask: Optional[torch.Tensor] = None):
+    def forward(self, specgram: torch.Tensor, mask: torch.Tensor | None = None):
         if mask is not None and self.multi_mask:
             mask = mask.mean(dim=-3)
         return F.psd(specgram, mask, self.normalize, self.eps)
@@ -107,7 +106,7 @@ class MVDR(torch.nn.Module):
         self.psd_s, self.psd_n, self.mask_sum_s, self.mask_sum_n = new_s, new_n, total_s, total_n
         return new_s, new_n
 
-    def forward(self, specgram: torch.Tensor, mask_s: torch.Tensor, mask_n: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, specgram: torch.Tensor, mask_s: torch.Tensor, mask_n: torch.Tensor | None = None) -> torch.Tensor:
         if not isinstance(specgram, torch.Tensor) or specgram.ndim < 3:
             shape = tuple(specgram.shape) if isinstance(specgram, torch.Tensor) else type(specgram).__name__
             raise ValueError(f"MVDR: specgram must be at least 3D (..., channel, freq, time), got {shape}")
@@ -138,7 +137,7 @@ class SoudenMVDR(torch.nn.Module):
     """
 
     def forward(self, specgram: torch.Tensor, psd_s: torch.Tensor, psd_n: torch.Tensor,
-                reference_channel: Union[int, torch.Tensor], diagonal_loading: bool = True,
+                reference_channel: int | torch.Tensor, diagonal_loading: bool = True,
                 diag_eps: float = 1e-7, eps: float = 1e-8) -> torch.Tensor:
         weights = F.mvdr_weights_souden(psd_s, psd_n, reference_channel, diagonal_loading, diag_eps, eps)
         return F.apply_beamforming(weights, specgram)
@@ -155,7 +154,7 @@ class RTFMVDR(torch.nn.Module):
     """
 
     def forward(self, specgram: torch.Tensor, rtf: torch.Tensor, psd_n: torch.Tensor,
-                reference_channel: Union[int, torch.Tensor], diagonal_loading: bool = True,
+                reference_channel: int | torch.Tensor, diagonal_loading: bool = True,
                 diag_eps: float = 1e-7, eps: float = 1e-8) -> torch.Tensor:
         weights = F.mvdr_weights_rtf(rtf, psd_n, reference_channel, diagonal_loading, diag_eps, eps)
         return F.apply_beamforming(weights, specgram)
