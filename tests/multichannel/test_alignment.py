@@ -153,3 +153,13 @@ def test_merge_tokens_on_an_alignment_and_errors():
         F.merge_tokens(labels, scores)
     with pytest.raises(ValueError, match="same length"):
         F.merge_tokens(labels[0], scores[0, :-1])
+
+
+def test_device_kept(device):
+    lp = _emission(20, 5, 3, dtype=torch.float32)
+    target = torch.tensor([[1, 3, 3, 2]])
+    want = F.forced_align(lp, target)
+    got = F.forced_align(lp.to(device), target.to(device))
+    assert got[0].device.type == got[1].device.type == torch.device(device).type
+    assert got[0].cpu().tolist() == want[0].tolist()
+    torch.testing.assert_close(got[1].cpu(), want[1])

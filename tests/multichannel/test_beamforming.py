@@ -258,3 +258,11 @@ def test_errors():
         T.MVDR(solution="bogus")
     with pytest.raises(ValueError, match="specgram must be torch.cfloat"):
         T.MVDR()(x.real, _mask())
+
+
+def test_device_kept(device):
+    mix, _, mask_s = _mixture(seed=4, time=60)
+    want = T.MVDR(solution="stv_power")(mix, mask_s, 1 - mask_s)
+    got = T.MVDR(solution="stv_power").to(device)(mix.to(device), mask_s.to(device), 1 - mask_s.to(device))
+    assert got.device.type == torch.device(device).type
+    torch.testing.assert_close(got.cpu(), want, rtol=1e-8, atol=1e-10)

@@ -177,3 +177,11 @@ def test_errors():
 def test_compiles():
     logits, targets, lengths, target_lengths = _padded_batch(torch.float32)
     check_compile(lambda x: F.rnnt_loss(x, targets, lengths, target_lengths, reduction="none"), logits)
+
+
+def test_device_kept(device):
+    logits, targets, lengths, target_lengths = _padded_batch(torch.float32)
+    want = F.rnnt_loss(logits, targets, lengths, target_lengths, reduction="none")
+    got = F.rnnt_loss(logits.to(device), targets.to(device), lengths.to(device), target_lengths.to(device), reduction="none")
+    assert got.device.type == torch.device(device).type
+    torch.testing.assert_close(got.cpu(), want, **tol("float32"))
