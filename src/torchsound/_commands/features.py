@@ -55,11 +55,28 @@ def lfcc_kind(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     return LFCC(sample_rate, n_filter=N_MELS, n_lfcc=N_MFCC, speckwargs=speckwargs)(waveform)
 
 
+def kaldi_fbank_kind(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """Kaldi ``compute-fbank-feats`` without dither: 80 log mel bins of the first channel, (frame, bin)."""
+    from torchsound.compliance import kaldi
+
+    # Kaldi's tools read 16-bit integer samples; scale so the numbers match theirs.
+    return kaldi.fbank(waveform * 32768, num_mel_bins=N_MELS, sample_frequency=sample_rate, energy_floor=0.0)
+
+
+def kaldi_mfcc_kind(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """Kaldi ``compute-mfcc-feats`` defaults without dither: 13 cepstra, C0 = log energy, (frame, ceps)."""
+    from torchsound.compliance import kaldi
+
+    return kaldi.mfcc(waveform * 32768, num_ceps=N_MFCC, sample_frequency=sample_rate, use_energy=True, energy_floor=0.0)
+
+
 FEATURE_KINDS: Dict[str, Callable[[torch.Tensor, int], torch.Tensor]] = {
     "mel": mel_kind,
     "mfcc": mfcc_kind,
     "lfcc": lfcc_kind,
     "spectrogram": spectrogram_kind,
+    "fbank": kaldi_fbank_kind,
+    "kaldi-mfcc": kaldi_mfcc_kind,
 }
 
 
@@ -114,10 +131,18 @@ def write_npz(features: Dict[str, torch.Tensor], path: str) -> None:
     _atomic(path, lambda tmp: np.savez(tmp, **arrays))
 
 
+def write_ark(features: Dict[str, torch.Tensor], path: str) -> None:
+    """Kaldi binary archive of one matrix per input, plus its script file (OUT with ``.scp``)."""
+    from torchsound import kaldi_io
+
+    kaldi_io.write_mat_ark(path, features, scp=os.path.splitext(path)[0] + ".scp")
+
+
 OUTPUT_WRITERS: Dict[str, Callable[[Dict[str, torch.Tensor], str], None]] = {
     ".pt": write_pt,
     ".npy": write_npy,
     ".npz": write_npz,
+    ".ark": write_ark,
 }
 
 
