@@ -38,7 +38,7 @@ BATCH = 8
 SECONDS = 10
 REPEATS = 5
 
-MAIN_CHAIN = [["gain", "-3"], ["highpass", "80"], ["lowpass", "8k"], ["speed", "1.1"], ["rate", "16k"], ["reverb"]]
+MAIN_CHAIN = [["gain", "-3"], ["highpass", "80"], ["lowpass", "8k"], ["rate", "16k"], ["speed", "1.1"], ["reverb"]]  # the chain, in its order
 PER_EFFECT = {
     "rate": [["rate", "16k"]],
     "speed": [["speed", "1.1"], ["rate", "44100"]],
