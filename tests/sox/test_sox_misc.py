@@ -116,8 +116,8 @@ def test_synth_noise_statistics():
 
 
 @pytest.mark.parametrize("effect,match", [
-    (["synth", "pinknoise"], "synth.*'pinknoise'.*not supported yet"),
-    (["synth", "sine", "100-300"], "synth.*'100-300'.*sweeps"),
+    (["synth", "pluck"], "synth.*'pluck'.*not supported yet"),
+    (["synth", "sine", "100-300"], "synth.*'100-300'.*length"),
     (["synth", "wobble"], "synth.*'wobble'"),
     (["synth"], "synth.*wrong number"),
 ])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..functional._sox_misc import earwax, fir_filter, hilbert_fir
@@ -80,9 +82,70 @@ def tpdf_dither(x: torch.Tensor, bits: int) -> torch.Tensor:
     return torch.round(x / lsb + noise) * lsb
 
 
-_SYNTH_TYPES = ("sine", "square", "triangle", "sawtooth", "trapezium", "whitenoise", "noise", "tpdfnoise")
-_SYNTH_UNSUPPORTED = ("pinknoise", "brownnoise", "exp", "pluck")
-_COMBINE = ("create", "mix", "amod")
+_SYNTH_TYPES = ("sine", "square", "triangle", "sawtooth", "trapezium", "exp", "whitenoise", "noise", "tpdfnoise",
+                "pinknoise", "brownnoise")
+_SYNTH_TONES = ("sine", "square", "triangle", "sawtooth", "trapezium", "exp")  # the ones with a frequency to sweep
+_SYNTH_UNSUPPORTED = ("pluck",)
+_COMBINE = ("create", "mix", "amod", "fmod")
+# sox's sweep separators between two frequencies: linear, square, exponential, exponential in whole cycles
+_SWEEPS = {":": "linear", "+": "square", "/": "exp", "-": "exp_cycle"}
+# Paul Kellet's pink-noise filter as sox uses it: (pole, gain) of six one-pole sections on uniform noise in
+# [-1/8, 1/8), plus a direct term and a one-sample-delayed term
+_PINK_SECTIONS = ((0.99886, 0.0555179), (0.99332, 0.0750759), (0.96900, 0.1538520), (0.86650, 0.3104856),
+                  (0.55000, 0.5329522), (-0.7616, -0.0168980))
+_PINK_DIRECT, _PINK_DELAYED = 0.5362, 0.115926
+
+
+def sweep_phase(sweep: str, f1: float, f2: float, n: int, sample_rate: float, device=None) -> torch.Tensor:
+    """Phase in cycles (not wrapped) of sox's synth sweep from ``f1`` to ``f2`` Hz over ``n`` samples, float64."""
+    k = torch.arange(n, dtype=torch.float64, device=device)
+    t = k / sample_rate
+    if sweep == "linear":  # the instantaneous frequency rises linearly: phase = (f1 + k * slope / 2) * t
+        slope = (f2 - f1) / n / 2 if n else 0.0
+        return (f1 + k * slope) * t
+    if sweep == "square":
+        rate = math.sqrt(abs(f2 - f1)) / n / math.sqrt(3.0) if n else 0.0
+        sign = -1.0 if f1 > f2 else 1.0
+        return (f1 + sign * (k * rate) ** 2) * t
+    if sweep == "exp":
+        growth = math.log(f2 / f1) / n * sample_rate if n else 1.0
+        return f1 / growth * torch.exp(growth * t)
+    # exp_cycle: the frequency changes only at whole cycles, so every cycle is a complete waveform; the cycle
+    # start moves on by one period of the current frequency each time a cycle completes (sequential by nature)
+    growth = (math.log(f2) - math.log(f1)) / n if n else 1.0
+    phase, cycle_start = [0.0] * n, 0.0
+    for i in range(n):
+        f = f1 * math.exp(i * growth)
+        elapsed = i / sample_rate - cycle_start
+        if f * elapsed >= 1:
+            cycle_start += 1 / f
+            elapsed = i / sample_rate - cycle_start
+        phase[i] = f * elapsed
+    return torch.tensor(phase, dtype=torch.float64, device=device)
+
+
+def pink_noise(shape, *, dtype=torch.float64, device=None) -> torch.Tensor:
+    """sox's ``synth pinknoise``: uniform noise through Kellet's -3 dB/octave filter (time last)."""
+    from ..functional import lfilter
+
+    white = (torch.rand(shape, dtype=torch.float64, device=device) * 2 - 1) / 8
+    out = _PINK_DIRECT * white
+    out[..., 1:] += _PINK_DELAYED * white[..., :-1]
+    for pole, gain in _PINK_SECTIONS:
+        a = torch.tensor([1.0, -pole], dtype=torch.float64, device=device)
+        b = torch.tensor([gain, 0.0], dtype=torch.float64, device=device)
+        out = out + lfilter(white, a, b, clamp=False)
+    return out.to(dtype)
+
+
+def brown_noise(shape, *, dtype=torch.float64, device=None) -> torch.Tensor:
+    """sox's ``synth brownnoise``: a random walk with uniform steps of at most 1/16 kept inside [-1, 1].
+
+    sox redraws a step that would leave [-1, 1]; here the walk is folded back at the bounds instead, which keeps
+    it vectorized and has the same -6 dB/octave spectrum and (uniform) level distribution."""
+    walk = torch.cumsum((torch.rand(shape, dtype=torch.float64, device=device) * 2 - 1) / 16, dim=-1)
+    folded = torch.remainder(walk + 1, 4.0)  # a triangle fold: period 4, mapped back onto [-1, 1]
+    return (1 - (folded - 2).abs()).to(dtype)
 
 
 def synth_wave(kind: str, phase: torch.Tensor, p1, p2, p3) -> torch.Tensor:
@@ -96,6 +159,11 @@ def synth_wave(kind: str, phase: torch.Tensor, p1, p2, p3) -> torch.Tensor:
         return torch.where(phase < peak, 2 * phase / max(peak, 1e-12) - 1, 1 - 2 * (phase - peak) / max(1 - peak, 1e-12))
     if kind == "sawtooth":
         return 2 * phase - 1
+    if kind == "exp":  # rises exponentially from p2 * -200 dB (of full scale) to its peak at p1, then falls
+        peak, floor = (0.5 if p1 is None else p1), 10.0 ** ((0.5 if p2 is None else p2) * -200 / 20)
+        rise = floor * torch.exp(phase * math.log(1 / floor) / max(peak, 1e-12))
+        fall = floor * torch.exp((1 - phase) * math.log(1 / floor) / max(1 - peak, 1e-12))
+        return torch.where(phase < peak, rise, fall) * 2 - 1
     # trapezium: rise over [0, p1), high until p2, fall until p3, low after
     rise, fall, end = (0.1 if p1 is None else p1), (0.5 if p2 is None else p2), (0.6 if p3 is None else p3)
     up = -1 + 2 * phase / max(rise, 1e-12)
@@ -115,19 +183,23 @@ def _synth(x, sr, a: EffectArgs):
     while a.remaining():
         kind = a.pop("a waveform type")
         if kind in _SYNTH_UNSUPPORTED:
-            raise a.error(kind, "this synth waveform is not supported yet; use sine, square, triangle, sawtooth, "
-                                "trapezium, whitenoise or tpdfnoise")
+            raise a.error(kind, f"this synth waveform is not supported yet; use one of {', '.join(_SYNTH_TYPES)}")
         if kind not in _SYNTH_TYPES:
             raise a.error(kind, f"unknown waveform; expected one of {', '.join(_SYNTH_TYPES)}")
         combine = a.pop() if a.peek() in _COMBINE else "create"
-        if a.peek() == "fmod":
-            raise a.error("fmod", "synth fmod is not supported yet")
-        values = []
+        values, freq2, sweep = [], None, "linear"
         while a.remaining() and a.peek() not in _SYNTH_TYPES + _SYNTH_UNSUPPORTED and len(values) < 6:
             text = a.pop()
             if not values:
-                if any(c in text[1:] for c in ":+/-"):
-                    raise a.error(text, "frequency sweeps are not supported yet")
+                cut = next((i for i, c in enumerate(text) if i > 0 and c in _SWEEPS and text[i - 1] not in "eE"), None)
+                if cut is not None:
+                    if kind not in _SYNTH_TONES:
+                        raise a.error(text, f"a {kind} has no frequency to sweep")
+                    if length is None:
+                        raise a.error(text, "a frequency sweep needs the synth length to be given")
+                    sweep = _SWEEPS[text[cut]]
+                    freq2 = a.frequency("the sweep's end frequency", text=text[cut + 1:], nyquist=False)
+                    text = text[:cut]
                 values.append(a.frequency("a frequency", text=text, nyquist=False))
             else:
                 values.append(a.number("a synth parameter", text=text))
@@ -135,27 +207,34 @@ def _synth(x, sr, a: EffectArgs):
         offset = values[1] / 100 if len(values) > 1 else 0.0
         phase0 = values[2] / 100 if len(values) > 2 else 0.0
         shape = [v / 100 for v in values[3:6]] + [None] * (3 - len(values[3:6]))
-        specs.append((kind, combine, freq, offset, phase0, shape))
+        specs.append((kind, combine, freq, freq if freq2 is None else freq2, sweep, offset, phase0, shape))
     if not specs:
         raise a.usage_error("needs a waveform type (wrong number of arguments)")
-    n = x.shape[-1] if length is None else length
+    n = x.shape[-1] if length is None else length  # the sweeps span this length
     inp = x[..., :n] if n <= x.shape[-1] else torch.nn.functional.pad(x, (0, n - x.shape[-1]))
-    t = torch.arange(n, dtype=torch.float64, device=x.device) / sr
+    noise_shape = (*x.shape[:-2], n)
     channels = []
     for c in range(x.shape[-2]):
-        kind, combine, freq, offset, phase0, shape = specs[c % len(specs)]
+        kind, combine, freq, freq2, sweep, offset, phase0, shape = specs[c % len(specs)]
         if kind in ("whitenoise", "noise"):
-            wave = torch.rand(*x.shape[:-2], n, dtype=torch.float64, device=x.device) * 2 - 1
+            wave = torch.rand(noise_shape, dtype=torch.float64, device=x.device) * 2 - 1
         elif kind == "tpdfnoise":
-            shape_ = (*x.shape[:-2], n)
-            wave = torch.rand(shape_, dtype=torch.float64, device=x.device) - torch.rand(shape_, dtype=torch.float64, device=x.device)
+            wave = torch.rand(noise_shape, dtype=torch.float64, device=x.device) - torch.rand(noise_shape, dtype=torch.float64, device=x.device)
+        elif kind == "pinknoise":
+            wave = pink_noise(noise_shape, device=x.device)
+        elif kind == "brownnoise":
+            wave = brown_noise(noise_shape, device=x.device)
         else:
-            wave = synth_wave(kind, torch.remainder(freq * t + phase0, 1.0), *shape)
+            phase = sweep_phase(sweep, freq, freq2, n, sr, device=x.device)
+            wave = synth_wave(kind, torch.remainder(phase + phase0, 1.0), *shape)
         wave = (offset + (1 - abs(offset)) * wave).to(x.dtype)
         here = inp[..., c, :]
         if combine == "mix":
             wave = (here + wave) / 2
         elif combine == "amod":
             wave = here * (wave + 1) / 2
+        elif combine == "fmod":  # sox 14.4.2's fmod multiplies the input by the waveform (ring modulation)
+            wave = here * wave
         channels.append(wave.expand_as(here) if wave.dim() < here.dim() else wave)
-    return torch.stack(channels, dim=-2), sr
+    # with an input, sox's synth ends where its input ends, even when its length says more
+    return torch.stack(channels, dim=-2)[..., :x.shape[-1]], sr

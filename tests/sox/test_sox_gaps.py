@@ -1,0 +1,74 @@
+"""Options of sox effects added late: synth sweeps, exp, fmod, pink/brown noise; dither noise shaping
+(against the sox binary: sample-exact where sox is deterministic, statistics where it draws random numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+import torch
+from soxoracle import GRID, run_sox, signal
+
+from conftest import snr_db
+from torchsound.sox_effects import apply_effects_tensor
+
+SWEEPS = [["synth", "0.3", "sine", "300:3000"], ["synth", "0.3", "sine", "3k+200"], ["synth", "0.3", "sine", "300/3000"],
+          ["synth", "0.3", "sine", "300-3000"], ["synth", "0.25", "triangle", "mix", "100:1k", "10", "20"],
+          ["synth", "0.25", "exp", "440"], ["synth", "0.25", "exp", "100/2k", "0", "0", "30", "40"],
+          ["synth", "sine", "fmod", "300"], ["synth", "trapezium", "fmod", "50", "sine", "fmod", "70"],
+          ["synth", "0.2", "sine", "amod", "20-200", "sine", "10:40"]]
+
+
+@pytest.mark.parametrize("effect", SWEEPS, ids=" ".join)
+@pytest.mark.parametrize("row", [GRID[0], GRID[1]], ids=lambda g: f"{g[0]}-{g[1]}-{g[2]}ch")
+def test_synth_sweeps_and_waveforms_match_sox(effect, row, speech):
+    x = signal(*row, speech) * 0.5
+    expected, _ = run_sox(x, row[1], [effect])
+    got, _ = apply_effects_tensor(x, row[1], [effect])
+    assert got.shape == expected.shape
+    assert snr_db(expected, got) >= 50
+
+
+def _psd_db(y, sample_rate):
+    freqs, power = scipy.signal.welch(np.asarray(y, dtype=np.float64), fs=sample_rate, nperseg=1024)
+    return freqs, 10 * np.log10(power)
+
+
+def _slope_db_per_octave(y, sample_rate, lo, hi):
+    freqs, db = _psd_db(y, sample_rate)
+    band = (freqs >= lo) & (freqs <= hi)
+    return np.polyfit(np.log2(freqs[band]), db[band], 1)[0]
+
+
+@pytest.mark.parametrize("kind,slope", [("pinknoise", -3.0), ("brownnoise", -6.0), ("whitenoise", 0.0)])
+def test_synth_coloured_noise_statistics_match_sox(kind, slope):
+    rate, effect = 16000, ["synth", "8", kind]
+    silence = torch.zeros(1, 8 * rate, dtype=torch.float64)
+    expected, _ = run_sox(silence, rate, [effect])
+    got, _ = apply_effects_tensor(silence, rate, [effect])
+    assert got.shape == expected.shape
+    ours, theirs = (_slope_db_per_octave(y[0], rate, 100, 4000) for y in (got, expected))
+    assert abs(ours - slope) < 0.5 and abs(ours - theirs) < 0.5, (ours, theirs)
+    level = got.std().item() / expected.std().item()
+    # pink and brown noise carry much low-frequency power, so an 8 s estimate of their level varies by a few %
+    assert abs(level - 1) < {"pinknoise": 0.1, "brownnoise": 0.15}.get(kind, 0.03), level
+    assert got.abs().max() <= 1
+
+
+def test_synth_ends_with_its_input():
+    x = torch.zeros(1, 800, dtype=torch.float64)
+    expected, _ = run_sox(x, 8000, [["synth", "1", "sine", "100:1000"]])
+    got, _ = apply_effects_tensor(x, 8000, [["synth", "1", "sine", "100:1000"]])
+    assert got.shape == expected.shape == (1, 800)
+    assert snr_db(expected, got) >= 50
+
+
+@pytest.mark.parametrize("effect,match", [
+    (["synth", "sine", "100-300"], "synth.*'100-300'.*length"),
+    (["synth", "1", "pinknoise", "100:300"], "synth.*'100:300'.*sweep"),
+    (["synth", "1", "sine", "100:x"], "synth.*'x'"),
+    (["synth", "pluck"], "synth.*'pluck'.*not supported yet"),
+])
+def test_synth_sweep_bad_arguments(effect, match):
+    with pytest.raises(ValueError, match=match):
+        apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])
