@@ -99,11 +99,11 @@ def main() -> None:
     rows = []
     for name, fn in ours.items():
         peer_name, peer = peers[name]
-        t_ours, t_peer = _time_pair(lambda: fn(one), peer, args.reps)
+        t_ours, t_peer = _time_pair(lambda fn=fn: fn(one), peer, args.reps)
         rows.append((f"{name}, 1 x {SECONDS} s", t_ours, peer_name, t_peer))
     batch_reps = max(3, args.reps // 2)
     for name, fn in ours.items():
-        t_batch, t_loop = _time_pair(lambda: fn(clips), lambda: [fn(clip) for clip in clips], batch_reps)
+        t_batch, t_loop = _time_pair(lambda fn=fn: fn(clips), lambda fn=fn: [fn(clip) for clip in clips], batch_reps)
         rows.append((f"{name}, {BATCH} x {SECONDS} s batched", t_batch, "torchsound, one call per clip", t_loop))
     clips_np = [clip[0].numpy().copy() for clip in clips]
     t_batch, t_knf = _time_pair(

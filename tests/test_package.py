@@ -33,7 +33,7 @@ def test_unknown_attribute_raises_attribute_error():
     import torchsound
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        torchsound.nope
+        _ = torchsound.nope
 
 
 def test_cli_help_runs():

@@ -146,10 +146,7 @@ def signature_mismatches(entry: Entry, obj) -> List[str]:
     ours = _ours_params(obj)
     if ours is None:
         return []
-    if inspect.isclass(obj):
-        theirs = entry.params
-    else:
-        theirs = entry.params
+    theirs = entry.params
     problems = []
     ours_positional = [p for p in ours if p[1] == "positional"]
     for i, (name, kind, default) in enumerate(theirs):
@@ -176,7 +173,6 @@ def signature_mismatches(entry: Entry, obj) -> List[str]:
 def table(entries: List[Entry]) -> str:
     groups: Dict[str, List[Entry]] = {}
     for e in entries:
-        top = ".".join(e.module.split(".")[:2]) if not e.module.startswith("torchaudio.models.") else e.module
         groups.setdefault(e.module, []).append(e)
     rows = ["| torchaudio module | names | in torchsound | missing |", "| --- | --- | --- | --- |"]
     for module, items in groups.items():

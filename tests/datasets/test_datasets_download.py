@@ -291,7 +291,7 @@ def test_interrupted_extraction_leaves_no_corpus(tmp_path, server, overrides, mo
     overrides.set_url_override(DEV_CLEAN, server.add("dev-clean.tar.gz", broken))
     _use_checksum(monkeypatch, sha256(cut))
     root = tmp_path / "root"
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="dev-clean.tar.gz: damaged archive"):
         LIBRISPEECH(root, url="dev-clean", download=True)
     assert not (root / "LibriSpeech").exists()
     assert not [p for p in os.listdir(root) if p.startswith(".extracting")]

@@ -4,7 +4,6 @@ folder, zip, plain files, multi-part zip), served by the local HTTP server under
 import hashlib
 import io
 import zipfile
-from pathlib import Path
 
 from _dataset_fixtures import assert_waveform, overrides, serve_as, server, tar_of_folder, write_audio, write_text, zip_of_folder  # noqa: F401
 

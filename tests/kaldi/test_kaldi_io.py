@@ -235,7 +235,7 @@ def test_truncated_archive_names_file_and_offset(tmp_path):
     bad = tmp_path / "cut.ark"
     for cut in (1, 3, 6, 9, 14, 20, len(data) - 1):
         bad.write_bytes(data[:cut])
-        with pytest.raises(KaldiFormatError, match=rf"cut\.ark: .* at byte \d+"):
+        with pytest.raises(KaldiFormatError, match=r"cut\.ark: .* at byte \d+"):
             list(kaldi_io.read_mat_ark(str(bad)))
 
 
@@ -296,7 +296,7 @@ def test_non_kaldi_files(tmp_path, sample_file):
     kaldi_io.write_vec_flt_ark(str(vectors), {"v": np.ones(3, np.float32)})
     with pytest.raises(KaldiFormatError, match=r"expected a matrix, found a vector \(FV\) at byte 4"):
         list(kaldi_io.read_mat_ark(str(vectors)))
-    (tmp_path / "bad.scp").write_text(f"onlykey\n")
+    (tmp_path / "bad.scp").write_text("onlykey\n")
     with pytest.raises(KaldiFormatError, match=r"bad\.scp: line 1: expected 'key rxfilename'"):
         list(kaldi_io.read_mat_scp(str(tmp_path / "bad.scp")))
     (tmp_path / "far.scp").write_text(f"k {vectors}:999\n")

@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.client
+import lzma
 import os
 import shutil
 import socket
@@ -26,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Optional, Union
 
@@ -362,6 +365,11 @@ def _merge_into(src: str, dst: str) -> None:
             os.replace(s, d)
 
 
+# What a truncated or corrupt tar/zip raises while it is decompressed or read.
+_DAMAGED_ARCHIVE_ERRORS = (EOFError, tarfile.ReadError, tarfile.CompressionError, zipfile.BadZipFile,
+                           gzip.BadGzipFile, zlib.error, lzma.LZMAError)
+
+
 def extract_archive(archive: Union[str, os.PathLike], target: Union[str, os.PathLike, None] = None) -> str:
     """Extract a tar (any compression) or zip ``archive`` into ``target`` (default: its folder).
 
@@ -388,6 +396,9 @@ def extract_archive(archive: Union[str, os.PathLike], target: Union[str, os.Path
             _merge_into(tmp, target)
         else:
             os.replace(tmp, target)
+    except _DAMAGED_ARCHIVE_ERRORS as err:
+        # A damaged archive (e.g. cut short) surfaces as a decompressor error: name the file.
+        raise RuntimeError(f"{archive}: damaged archive, extraction stopped ({type(err).__name__}: {err})") from err
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target

@@ -48,7 +48,7 @@ def frequency_impulse_response(magnitudes: torch.Tensor) -> torch.Tensor:
     """
     check_float("magnitudes", magnitudes, fn="frequency_impulse_response")
     if not torch.compiler.is_compiling() and magnitudes.numel() and bool(magnitudes.min() < 0):
-        warnings.warn("frequency_impulse_response: magnitudes should be non-negative")
+        warnings.warn("frequency_impulse_response: magnitudes should be non-negative", stacklevel=2)
     if magnitudes.numel() == 0:  # MKL refuses empty batches
         return magnitudes.new_zeros(*magnitudes.shape[:-1], 2 * (magnitudes.shape[-1] - 1))
     ir = torch.fft.fftshift(torch.fft.irfft(magnitudes), dim=-1)

@@ -35,7 +35,7 @@ def oscillator_bank(
         raise ValueError(f"{fn}: frequencies and amplitudes must have the same shape, got {tuple(frequencies.shape)} and {tuple(amplitudes.shape)}")
     invalid = frequencies.abs() >= sample_rate / 2
     if not torch.compiler.is_compiling() and bool(invalid.any()):
-        warnings.warn(f"{fn}: some frequencies are at or above Nyquist ({sample_rate / 2} Hz); their amplitudes are set to zero")
+        warnings.warn(f"{fn}: some frequencies are at or above Nyquist ({sample_rate / 2} Hz); their amplitudes are set to zero", stacklevel=2)
     amplitudes = torch.where(invalid, torch.zeros_like(amplitudes), amplitudes)
     step = frequencies * (2 * math.pi / sample_rate) % (2 * math.pi)
     phases = torch.cumsum(step, dim=-2, dtype=dtype).to(step.dtype)

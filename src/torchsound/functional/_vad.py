@@ -106,8 +106,8 @@ def vad(
     boot_count = 0
     triggered = False
     to_flush = 0
-    position = ends[0]
-    for frame, position in enumerate(ends):  # loop over measurement frames (not samples)
+    position = ends[0]  # the last frame's end is used after the loop
+    for frame, position in enumerate(ends):  # noqa: B007  # loop over measurement frames (not samples)
         mult = boot_count / (1.0 + boot_count) if boot_count >= 0 else smooth_mult
         spectrum = spectrum * mult + magnitudes[:, frame] * (1 - mult)
         power = spectrum**2

@@ -115,7 +115,7 @@ class MVDR(torch.nn.Module):
         dtype = specgram.dtype
         specgram = specgram.to(torch.complex128)
         if mask_n is None:
-            warnings.warn("MVDR: mask_n is not provided, using 1 - mask_s as mask_n.")
+            warnings.warn("MVDR: mask_n is not provided, using 1 - mask_s as mask_n.", stacklevel=2)
             mask_n = 1 - mask_s
         mask_s = mask_s.to(torch.float64)
         mask_n = mask_n.to(torch.float64)
