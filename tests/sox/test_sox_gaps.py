@@ -72,3 +72,52 @@ def test_synth_ends_with_its_input():
 def test_synth_sweep_bad_arguments(effect, match):
     with pytest.raises(ValueError, match=match):
         apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])
+
+
+def _sox_to_16_bits(x, sample_rate, effect):
+    """sox writing a 16-bit WAV, so that its dither effect really requantizes (float output needs none)."""
+    import os
+    import subprocess
+    import tempfile
+
+    import soundfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
+        soundfile.write(src, x.numpy().T, sample_rate, subtype="FLOAT")
+        subprocess.run(["sox", "-V1", src, "-b", "16", dst, *effect], check=True)
+        out, _ = soundfile.read(dst, dtype="float64", always_2d=True)
+    return torch.from_numpy(out.T.copy())
+
+
+def _band_levels_db(error, sample_rate, bands=8):
+    """Mean power spectral density of ``error`` in ``bands`` equal-width bands up to Nyquist, in dB."""
+    freqs, power = scipy.signal.welch(np.asarray(error, dtype=np.float64), fs=sample_rate, nperseg=512)
+    edges = np.linspace(0, sample_rate / 2, bands + 1)
+    return np.array([10 * np.log10(power[(freqs >= lo) & (freqs < hi)].mean()) for lo, hi in zip(edges[:-1], edges[1:])])
+
+
+@pytest.mark.parametrize("rate,effect", [
+    (44100, ["dither", "-s"]), (44100, ["dither", "-S"]), (44100, ["dither", "-f", "lipshitz"]),
+    (48000, ["dither", "-f", "gesemann"]), (44100, ["dither", "-f", "improved-e-weighted"]),
+    (44100, ["dither", "-f", "high-shibata"]), (16000, ["dither", "-s"]), (8000, ["dither", "-s"]),
+    (16000, ["dither", "-f", "lipshitz"]), (32000, ["dither", "-f", "lipshitz"]),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else str(v))
+def test_dither_noise_shaping_statistics_match_sox(rate, effect):
+    # the added error's spectrum has sox's shape (each of 8 bands within 1.5 dB) and sox's power (within 10 %);
+    # the output sits on the 16-bit grid
+    x = signal("sweep", rate, 2, seconds=0.6) * 0.5
+    expected = _sox_to_16_bits(x, rate, effect)
+    got, _ = apply_effects_tensor(x, rate, [effect])
+    assert got.shape == expected.shape
+    ours, theirs = (got - x).numpy(), (expected - x).numpy()
+    diff = _band_levels_db(ours.ravel(), rate) - _band_levels_db(theirs.ravel(), rate)
+    assert np.abs(diff).max() < 1.5, diff
+    assert abs(ours.std() / theirs.std() - 1) < 0.1, (ours.std(), theirs.std())
+    lsb = 2.0 ** -15
+    assert np.allclose(got.numpy() / lsb, np.round(got.numpy() / lsb))
+
+
+def test_dither_bad_filter_name():
+    with pytest.raises(ValueError, match="dither.*'bumpy'.*noise-shaping filter"):
+        apply_effects_tensor(torch.zeros(1, 100), 44100, [["dither", "-f", "bumpy"]])

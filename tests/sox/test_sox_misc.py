@@ -79,7 +79,7 @@ def test_dither_statistics_match_sox():
     (["fir"], "fir.*wrong number"),
     (["fir", "nofile.txt"], "fir.*'nofile.txt'.*could not read"),
     (["hilbert", "-n", "4"], "hilbert.*'4'.*odd"),
-    (["dither", "-s"], "dither.*'-s'.*not supported yet"),
+    (["dither", "-f", "bumpy"], "dither.*'bumpy'.*noise-shaping filter"),
     (["dither", "-q"], "dither.*'-q'"),
 ])
 def test_bad_arguments(effect, match):

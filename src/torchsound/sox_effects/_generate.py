@@ -7,6 +7,7 @@ import math
 import torch
 
 from ..functional._sox_misc import earwax, fir_filter, hilbert_fir
+from ..functional._noise_shaping import SHAPING_FILTERS, noise_shaped_requantize, shaping_filter, tpdf_requantize
 from ._args import EffectArgs, parse_number
 from ._registry import effect
 
@@ -61,25 +62,29 @@ def _divide(x, sr, a: EffectArgs):
 
 @effect("dither")
 def _dither(x, sr, a: EffectArgs):
-    precision = 16
+    precision, sloped, shape = 16, False, None
     while a.remaining():
         flag = a.pop()
         if flag == "-a":
-            pass  # sox turns dither off on digital silence; TPDF noise on silence is kept here
+            pass  # sox turns dither off on digital silence; dither on silence is kept here
         elif flag == "-p":
             precision = a.integer("precision in bits", lo=1, hi=24)
-        elif flag in ("-s", "-S", "-f"):
-            raise a.error(flag, "noise shaping (-s, -S, -f) is not supported yet; plain TPDF dither is")
+        elif flag == "-S":
+            sloped = True
+        elif flag == "-s":
+            shape = "shibata"
+        elif flag == "-f":
+            shape = a.pop("a noise-shaping filter name")
+            if shape not in SHAPING_FILTERS:
+                raise a.error(shape, f"unknown noise-shaping filter; expected one of {', '.join(SHAPING_FILTERS)}")
         else:
-            raise a.error(flag, "unknown option; expected -a or -p BITS")
-    return tpdf_dither(x, precision), sr
-
-
-def tpdf_dither(x: torch.Tensor, bits: int) -> torch.Tensor:
-    """Add triangular (TPDF, +-1 LSB) noise and round to ``bits`` bits, as sox does before writing."""
-    lsb = 2.0 ** (1 - bits)
-    noise = torch.rand_like(x) - torch.rand_like(x)
-    return torch.round(x / lsb + noise) * lsb
+            raise a.error(flag, "unknown option; expected -S, -s, -f FILTER, -a or -p BITS")
+    table = shaping_filter(shape, sr) if shape else None
+    if shape and table is None:
+        sloped = sloped or sr >= 22050  # sox's fallback when the filter has no table near this rate
+    if table is None:
+        return tpdf_requantize(x, precision, sloped=sloped), sr
+    return noise_shaped_requantize(x, precision, *table), sr
 
 
 _SYNTH_TYPES = ("sine", "square", "triangle", "sawtooth", "trapezium", "exp", "whitenoise", "noise", "tpdfnoise",
