@@ -21,12 +21,13 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from typing import IO, Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 import numpy as np
 import torch
+
+from ._internal.atomic import atomic_output
 
 __all__ = [
     "KaldiFormatError",
@@ -549,24 +550,6 @@ def _check_int(a: np.ndarray, fn: str, key: str) -> np.ndarray:
     return a.astype(np.int32)
 
 
-@contextmanager
-def _atomic(path: str, mode: str):
-    """Write to a temporary file next to ``path`` and rename it into place on success."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
-    try:
-        with os.fdopen(fd, mode) as f:
-            yield f
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 _WSPECIFIER = re.compile(r"^ark((?:,[a-z]+)*):(.*)$")
 
 
@@ -608,7 +591,7 @@ def _write(file_or_fd: PathOrFile, items: Items, scp, binary: bool, encode, fn: 
 
     if isinstance(file_or_fd, (str, os.PathLike)):
         path = _path_of(file_or_fd)
-        with _atomic(path, "wb") as f:
+        with atomic_output(path, "wb") as f:
             index = emit(f, 0, path)
     else:
         if not hasattr(file_or_fd, "write"):
@@ -624,7 +607,7 @@ def _write(file_or_fd: PathOrFile, items: Items, scp, binary: bool, encode, fn: 
         index = emit(file_or_fd, start, _name_of(file_or_fd))
     if scp is not None:
         if isinstance(scp, (str, os.PathLike)):
-            with _atomic(os.fspath(scp), "w") as f:
+            with atomic_output(os.fspath(scp), "w") as f:
                 f.writelines(index)
         else:
             scp.writelines(line if isinstance(scp, io.TextIOBase) else line.encode() for line in index)

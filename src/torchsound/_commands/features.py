@@ -9,7 +9,6 @@ input's key (its file name without extension) to its features, in input order.
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import TYPE_CHECKING, Callable, Dict, List
 
 if TYPE_CHECKING:  # torch is imported inside the functions: `torchsound --help` stays fast
@@ -83,23 +82,13 @@ FEATURE_KINDS: Dict[str, Callable[[torch.Tensor, int], torch.Tensor]] = {
 # ----------------------------------------------------------------------------- output writers
 
 
-def _atomic(path: str, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the target folder, then rename: never a half-written file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+def _atomic(path: str, write: Callable) -> None:
+    """Write through ``write(file)`` atomically (see ``_internal.atomic``), creating the folder if needed."""
+    from torchsound._internal.atomic import atomic_output
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with atomic_output(path) as f:
+        write(f)
 
 
 def _single_or_dict(features: Dict[str, torch.Tensor]):
@@ -110,7 +99,7 @@ def write_pt(features: Dict[str, torch.Tensor], path: str) -> None:
     """One input: its tensor. Several: ``{key: tensor}``."""
     import torch
 
-    _atomic(path, lambda tmp: torch.save(_single_or_dict(features), tmp))
+    _atomic(path, lambda f: torch.save(_single_or_dict(features), f))
 
 
 def write_npy(features: Dict[str, torch.Tensor], path: str) -> None:
@@ -120,7 +109,7 @@ def write_npy(features: Dict[str, torch.Tensor], path: str) -> None:
     if len(features) != 1:
         raise ValueError(f"a .npy file holds one array, got {len(features)} inputs; write .npz or .pt instead ({path})")
     array = next(iter(features.values())).numpy()
-    _atomic(path, lambda tmp: np.save(tmp, array))
+    _atomic(path, lambda f: np.save(f, array))
 
 
 def write_npz(features: Dict[str, torch.Tensor], path: str) -> None:
@@ -128,7 +117,7 @@ def write_npz(features: Dict[str, torch.Tensor], path: str) -> None:
     import numpy as np
 
     arrays = {key: value.numpy() for key, value in features.items()}
-    _atomic(path, lambda tmp: np.savez(tmp, **arrays))
+    _atomic(path, lambda f: np.savez(f, **arrays))
 
 
 def write_ark(features: Dict[str, torch.Tensor], path: str) -> None:
@@ -218,59 +207,6 @@ def run_features(args) -> int:
     return 0
 
 
-def plot_waveform_and_mel(waveform: torch.Tensor, sample_rate: int, path: str, *, title: str = "") -> str:
-    """Draw ``(channel, time)`` audio (first channel) over its 80-band mel spectrogram in dB; write ``path``."""
-    import torch
-
-    from torchsound._internal.optional import require
-
-    matplotlib = require("matplotlib", "plotting")
-    matplotlib.use("Agg")
-    plt = require("matplotlib.pyplot", "plotting")
-
-    from torchsound.transforms import AmplitudeToDB
-
-    mono = waveform[0] if waveform.dim() > 1 else waveform
-    hop = _hop(sample_rate)
-    mel = mel_kind(mono, sample_rate)
-    db = AmplitudeToDB("power", top_db=80.0)(mel)
-    n_fft = _n_fft(sample_rate)
-    centres = _mel_centres(n_fft, sample_rate)
-    seconds = mono.shape[-1] / sample_rate
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, gridspec_kw={"height_ratios": [1, 2]})
-    t = torch.arange(mono.shape[-1]) / sample_rate
-    top.plot(t.numpy(), mono.float().numpy(), linewidth=0.5)
-    top.set_ylabel("Amplitude")
-    top.set_title(title or "Waveform and mel spectrogram")
-    frames = torch.arange(db.shape[-1] + 1) * hop / sample_rate - hop / (2 * sample_rate)
-    band_edges = torch.cat([torch.zeros(1, dtype=centres.dtype), (centres[1:] + centres[:-1]) / 2,
-                            centres[-1:] + (centres[-1] - centres[-2]) / 2])
-    mesh = bottom.pcolormesh(frames.numpy(), band_edges.numpy(), db.numpy(), shading="flat", cmap="magma")
-    bottom.set_yscale("symlog", linthresh=1000)
-    bottom.set_ylim(band_edges[0].item(), band_edges[-1].item())
-    ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000) if f <= band_edges[-1].item()]
-    bottom.set_yticks(ticks, [str(f) for f in ticks])
-    bottom.set_ylabel("Frequency (Hz)")
-    bottom.set_xlabel("Time (s)")
-    bottom.set_xlim(0, seconds)
-    fig.colorbar(mesh, ax=[top, bottom], label="Power (dB)", shrink=0.6)
-    _atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format=os.path.splitext(path)[1][1:] or "png"))
-    plt.close(fig)
-    return path
-
-
-def _mel_centres(n_fft: int, sample_rate: int) -> torch.Tensor:
-    """Centre frequency (Hz) of each of the N_MELS htk mel bands of :func:`mel_kind`."""
-    import torch
-
-    from torchsound.functional._filterbanks import _hz_to_mel, _mel_to_hz
-
-    top = _hz_to_mel(torch.tensor(float(sample_rate // 2), dtype=torch.float64), "htk")
-    mels = torch.linspace(0.0, float(top), N_MELS + 2, dtype=torch.float64)[1:-1]
-    return _mel_to_hz(mels, "htk")
-
-
 def run_plot(args) -> int:
     import sys
 
@@ -280,6 +216,8 @@ def run_plot(args) -> int:
         print(f"torchsound plot: no such file: {args.input}", file=sys.stderr)
         return 1
     waveform, sample_rate = torchsound.load(args.input)
+    from torchsound.utils.plot import plot_waveform_and_mel
+
     plot_waveform_and_mel(waveform, sample_rate, args.output, title=os.path.basename(args.input))
     print(f"wrote {args.output}")
     return 0

@@ -10,7 +10,8 @@ def run(sample: str, out_dir: str) -> List[str]:
     import torch
 
     import torchsound
-    from torchsound._commands.features import extract, plot_waveform_and_mel, write_pt
+    from torchsound._commands.features import extract, write_pt
+    from torchsound.utils.plot import plot_waveform_and_mel
     from torchsound.transforms import MFCC, MelSpectrogram
 
     waveform, sample_rate = torchsound.load(sample)
