@@ -79,7 +79,7 @@ def test_sinc_matches_sox(effect, speech):
 
 
 @pytest.mark.parametrize("effect,match", [(["sinc"], "sinc.*needs a frequency"), (["sinc", "5k"], "sinc.*'5k'"),
-                                          (["sinc", "-M", "1k"], "sinc.*'-M'.*not supported yet"),
+                                          (["sinc", "-I", "1k"], "sinc.*intermediate.*not supported yet"),
                                           (["sinc", "-t", "100", "-n", "51", "1k"], "sinc.*either -t or -n")])
 def test_sinc_bad_arguments(effect, match):
     with pytest.raises(ValueError, match=match):

@@ -104,15 +104,19 @@ def _band_levels_db(error, sample_rate, bands=8):
     (16000, ["dither", "-f", "lipshitz"]), (32000, ["dither", "-f", "lipshitz"]),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else str(v))
 def test_dither_noise_shaping_statistics_match_sox(rate, effect):
-    # the added error's spectrum has sox's shape (each of 8 bands within 1.5 dB) and sox's power (within 10 %);
+    # the added error's spectrum has sox's shape (each of 8 bands within 1.5 dB, see below) and sox's power (within 10 %);
     # the output sits on the 16-bit grid
     x = signal("sweep", rate, 2, seconds=0.6) * 0.5
     expected = _sox_to_16_bits(x, rate, effect)
     got, _ = apply_effects_tensor(x, rate, [effect])
     assert got.shape == expected.shape
     ours, theirs = (got - x).numpy(), (expected - x).numpy()
-    diff = _band_levels_db(ours.ravel(), rate) - _band_levels_db(theirs.ravel(), rate)
-    assert np.abs(diff).max() < 1.5, diff
+    theirs_db = _band_levels_db(theirs.ravel(), rate)
+    diff = _band_levels_db(ours.ravel(), rate) - theirs_db
+    # bands shaped 40 dB or more below the loudest are estimates of a very small power: sox's own level there
+    # moves by ~3 dB from run to run, so they get a wider bound (still far below the 10-30 dB of no shaping)
+    bound = np.where(theirs_db < theirs_db.max() - 40, 6.0, 1.5)
+    assert np.all(np.abs(diff) < bound), diff
     assert abs(ours.std() / theirs.std() - 1) < 0.1, (ours.std(), theirs.std())
     lsb = 2.0 ** -15
     assert np.allclose(got.numpy() / lsb, np.round(got.numpy() / lsb))
@@ -121,3 +125,44 @@ def test_dither_noise_shaping_statistics_match_sox(rate, effect):
 def test_dither_bad_filter_name():
     with pytest.raises(ValueError, match="dither.*'bumpy'.*noise-shaping filter"):
         apply_effects_tensor(torch.zeros(1, 100), 44100, [["dither", "-f", "bumpy"]])
+
+
+# minimum (-M, -p 0) and maximum (-p 100) phase sinc: sox's magnitude response and length, aligned on the
+# filter's main peak as sox does; the exact phase (and so the samples) depends on sox's cepstral method and
+# its handling of the stop-band zeros, so the bound is on the log-mel distance, with a loose SNR as a sanity check
+PHASE_SINCS = [["sinc", "-M", "1k"], ["sinc", "-p", "0", "300-3k"], ["sinc", "-M", "-t", "500", "1k"],
+               ["sinc", "-p", "100", "1k"], ["sinc", "-p", "100", "-n", "201", "2k"], ["sinc", "-M", "-2k"]]
+
+
+@pytest.mark.parametrize("effect", PHASE_SINCS, ids=" ".join)
+@pytest.mark.parametrize("row", [GRID[1], GRID[2], GRID[0]], ids=lambda g: f"{g[0]}-{g[1]}-{g[2]}ch")
+def test_sinc_minimum_and_maximum_phase_match_sox(effect, row, speech):
+    from soxoracle import log_mel_distance
+
+    x = signal(*row, speech)
+    expected, _ = run_sox(x, row[1], [effect])
+    got, _ = apply_effects_tensor(x, row[1], [effect])
+    assert got.shape == expected.shape
+    distance = max(log_mel_distance(expected[c].numpy(), got[c].numpy(), row[1]) for c in range(x.shape[0]))
+    assert distance < 0.6, distance
+    assert snr_db(expected, got) >= 10
+
+
+def test_minimum_phase_keeps_the_magnitude_and_moves_energy_forward():
+    from torchsound.functional._fir_phase import fir_to_phase
+    from torchsound.functional._sox_misc import sinc_fir
+
+    linear = sinc_fir(16000, 0, 2000)
+    minimum, advance = fir_to_phase(linear, 0)
+    mag = [20 * torch.log10(torch.fft.rfft(h, 4096).abs().clamp_min(1e-5)) for h in (linear, minimum)]
+    assert (mag[0] - mag[1]).abs().max() < 0.05  # both floored at -100 dB, in the stop band
+    energy = torch.cumsum(minimum**2, 0) / (minimum**2).sum()
+    assert energy[linear.numel() // 4] > 0.98 and advance < linear.numel() // 8  # linear phase: ~1e-5 and n / 2
+
+
+@pytest.mark.parametrize("effect,match", [(["sinc", "-I", "1k"], "sinc.*intermediate.*not supported yet"),
+                                          (["sinc", "-p", "30", "1k"], "sinc.*intermediate.*not supported yet"),
+                                          (["sinc", "-M", "3k-1k"], "sinc.*band-reject.*not supported yet")])
+def test_sinc_phase_not_supported_yet(effect, match):
+    with pytest.raises(ValueError, match=match):
+        apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])

@@ -146,23 +146,21 @@ def _riaa(x, sr, a: EffectArgs):
 def _sinc(x, sr, a: EffectArgs):
     from ..functional._sox_misc import fir_filter, sinc_fir
 
-    attenuation, beta = 120.0, None
+    attenuation, beta, phase = 120.0, None, 50.0
     transition, taps = [None, None], [0, 0]
     freqs = [0.0, 0.0]
     seen_freq = False
 
     def options(side):
-        nonlocal attenuation, beta
+        nonlocal attenuation, beta, phase
         while a.peek() is not None and a.peek() in ("-a", "-b", "-p", "-M", "-I", "-L", "-t", "-n", "-r"):
             flag = a.pop()
             if flag == "-a":
                 attenuation = a.number("attenuation in dB", lo=40, hi=180)
             elif flag == "-b":
                 beta = a.number("Kaiser beta", lo=0, hi=256)
-            elif flag in ("-p", "-M", "-I"):
-                value = a.number("phase", lo=0, hi=100) if flag == "-p" else None
-                if flag != "-p" or value != 50:
-                    raise a.error(flag, "only linear phase (-L, -p 50) is supported; other phases are not supported yet")
+            elif flag in ("-p", "-M", "-I", "-L"):
+                phase = a.number("phase", lo=0, hi=100) if flag == "-p" else {"-M": 0.0, "-I": 25.0, "-L": 50.0}[flag]
             elif flag == "-t":
                 text = a.pop("a transition band")
                 transition[side] = a.frequency("transition band", text=text, nyquist=False)
@@ -197,6 +195,17 @@ def _sinc(x, sr, a: EffectArgs):
     if max(freqs) >= sr / 2:
         raise a.usage_error("filter frequency must be less than half the sample rate")
     h = sinc_fir(sr, freqs[0], freqs[1], attenuation=attenuation, beta=beta, transition=tuple(transition), num_taps=tuple(taps))
+    if phase != 50:
+        from ..functional._fir_phase import fir_filter_advanced, fir_to_phase
+
+        if phase not in (0, 100):
+            raise a.usage_error(f"phase {phase:g}: only linear (-L, 50), minimum (-M, 0) and maximum (-p 100) phase "
+                                "are supported; intermediate phases (-I) are not supported yet")
+        if freqs[0] and freqs[1] and freqs[0] > freqs[1]:
+            raise a.usage_error("a band-reject with minimum or maximum phase is not supported yet; use linear phase")
+
+        h, advance = fir_to_phase(h, phase)
+        return fir_filter_advanced(x, h.to(x.device), advance), sr
     return fir_filter(x, h.to(x.device)), sr
 
 
