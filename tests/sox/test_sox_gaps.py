@@ -166,3 +166,47 @@ def test_minimum_phase_keeps_the_magnitude_and_moves_energy_forward():
 def test_sinc_phase_not_supported_yet(effect, match):
     with pytest.raises(ValueError, match=match):
         apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])
+
+
+# minimum-phase rate: sox's length exactly, and its magnitude response (pass-band levels per band within 0.5 dB,
+# log-mel distance bounded); the sample-level phase differs from sox's multi-stage filters (SNR is low)
+PHASE_RATES = [["rate", "-M", "8k"], ["rate", "-M", "44100"], ["rate", "-v", "-M", "16k"], ["rate", "-p", "0", "22050"]]
+
+
+@pytest.mark.parametrize("effect", PHASE_RATES, ids=" ".join)
+@pytest.mark.parametrize("row", [GRID[1], GRID[2], GRID[0]], ids=lambda g: f"{g[0]}-{g[1]}-{g[2]}ch")
+def test_rate_minimum_phase_matches_sox_magnitude(effect, row, speech):
+    from soxoracle import log_mel_distance
+
+    x = signal(*row, speech)
+    new_rate = int(float(effect[-1].replace("k", "")) * (1000 if effect[-1].endswith("k") else 1))
+    expected, _ = run_sox(x, row[1], [effect])
+    got, rate = apply_effects_tensor(x, row[1], [effect])
+    assert rate == new_rate and got.shape == expected.shape
+    distance = max(log_mel_distance(expected[c].numpy(), got[c].numpy(), new_rate) for c in range(x.shape[0]))
+    assert distance < 1.5, distance
+    edge = 0.9 * min(row[1], new_rate) / 2
+    for c in range(x.shape[0]):
+        f, ours = _psd_db(got[c], new_rate)
+        _, theirs = _psd_db(expected[c], new_rate)
+        passband = (f > 50) & (f < edge)
+        levels = [(ours[passband][i::8].mean() - theirs[passband][i::8].mean()) for i in range(8)]
+        assert np.abs(levels).max() < 0.5, levels
+
+
+def test_rate_minimum_phase_has_no_pre_ringing():
+    impulse = torch.zeros(1, 4000, dtype=torch.float64)
+    impulse[0, 2000] = 1.0
+    pre_ringing = []
+    for effect in (["rate", "-M", "16k"], ["rate", "16k"]):
+        response, _ = apply_effects_tensor(impulse, 8000, [effect])
+        peak = int(response.abs().argmax())
+        pre_ringing.append(float((response[0, :peak - 4] ** 2).sum() / (response**2).sum()))  # before the main lobe
+    assert pre_ringing[0] < 0.1 * pre_ringing[1], pre_ringing
+
+
+@pytest.mark.parametrize("effect,match", [(["rate", "-I", "16k"], "rate.*'-I'.*not supported yet"),
+                                          (["rate", "-p", "20", "16k"], "rate.*'-p'.*not supported yet")])
+def test_rate_intermediate_phase_not_supported_yet(effect, match):
+    with pytest.raises(ValueError, match=match):
+        apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])

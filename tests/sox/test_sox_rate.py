@@ -80,7 +80,7 @@ def test_rate_is_differentiable_and_batched():
 @pytest.mark.parametrize("effect,match", [
     (["rate"], "rate.*needs the output rate"),
     (["rate", "-x", "8k"], "rate.*'-x'"),
-    (["rate", "-M", "8k"], "rate.*'-M'.*not supported"),
+    (["rate", "-I", "8k"], "rate.*'-I'.*not supported"),
     (["rate", "fast"], "rate.*'fast'"),
     (["speed", "-1.1"], "speed.*'-1.1'.*positive"),
     (["speed"], "speed.*missing"),

@@ -75,3 +75,26 @@ def fir_filter_advanced(waveform: torch.Tensor, taps: torch.Tensor, advance: int
     x, dtype = upcast(waveform)
     y = _causal_fir(torch.nn.functional.pad(x, (0, advance)), taps.to(x.device))[..., advance:]
     return restore(y, dtype)
+
+
+def to_minimum_phase(waveform: torch.Tensor, reference_taps: torch.Tensor) -> torch.Tensor:
+    """Re-phase a zero-phase (centred) low-passed signal as if its low-pass had been minimum phase.
+
+    ``reference_taps`` is a linear-phase FIR with the low-pass's magnitude, at the signal's rate. The signal is
+    multiplied in the frequency domain by a unit-magnitude correction: the minimum-phase filter's phase (its
+    main peak moved to time 0, as sox aligns it) minus the linear-phase one's. Same length as the input.
+
+    Shape:
+        `(..., time)` -> `(..., time)`.
+    """
+    x, dtype = upcast(waveform)
+    taps = reference_taps.to(device=x.device, dtype=torch.float64)
+    n, length = x.shape[-1], taps.numel()
+    minimum, advance = fir_to_phase(taps, 0)
+    size = 1 << max(n + 2 * length, 16).bit_length()  # room for the phase change's ringing on both ends
+    omega = torch.arange(size // 2 + 1, dtype=torch.float64, device=x.device) * (2 * math.pi / size)
+    lin = torch.fft.rfft(taps, size) * torch.exp(torch.complex(torch.zeros_like(omega), omega * (length - 1) / 2))
+    mini = torch.fft.rfft(minimum, size) * torch.exp(torch.complex(torch.zeros_like(omega), omega * advance))
+    correction = torch.exp(torch.complex(torch.zeros_like(omega), torch.angle(mini) - torch.angle(lin)))
+    y = torch.fft.irfft(torch.fft.rfft(x.to(torch.float64), size) * correction, size)[..., :n]
+    return restore(y.to(x.dtype), dtype)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from .. import functional as F
+from ..functional._fir_phase import to_minimum_phase
 from ..functional._tempo import tempo as _wsola
 from ._args import EffectArgs
 from ._registry import effect
@@ -74,26 +75,65 @@ def resample_to(x, from_rate: float, to_rate: float, params=_RATE_QUALITY["h"], 
 
 @effect("rate")
 def _rate(x, sr, a: EffectArgs):
-    quality, bandwidth = "h", None
+    quality, bandwidth, minimum_phase = "h", None, False
     while a.peek() is not None and a.peek().startswith("-") and a.remaining() > 1:
         flag = a.pop()
         letter = flag[1:]
         if letter in _RATE_QUALITY:
             quality = letter
-        elif letter in ("L", "a"):
-            pass  # linear phase is what we do; -a (allow aliasing) only widens sox's transition band
+        elif letter == "L":
+            minimum_phase = False
+        elif letter == "a":
+            pass  # -a (allow aliasing) only widens sox's transition band
         elif letter == "s":
             bandwidth = 99.0
         elif letter == "b":
             bandwidth = a.number("band-width in %", lo=74, hi=99.7)
-        elif letter in ("M", "I", "p"):
-            raise a.error(flag, "only linear phase (-L) is supported; minimum/intermediate phase is not supported yet")
+        elif letter == "M":
+            minimum_phase = True
+        elif letter == "p":
+            phase = a.number("phase", lo=0, hi=100)
+            if phase not in (0, 50):
+                raise a.error(flag, f"phase {phase:g}: only linear (-L, 50) and minimum (-M, 0) phase are supported; "
+                                    "intermediate phases are not supported yet")
+            minimum_phase = phase == 0
+        elif letter == "I":
+            raise a.error(flag, "only linear (-L) and minimum (-M) phase are supported; intermediate phase is not "
+                                "supported yet")
         else:
             raise a.error(flag, "unknown option; expected -q, -l, -m, -h, -v, -s, -a, -b or -L")
     if not a.remaining():
         raise a.usage_error("needs the output rate (wrong number of arguments)")
     new_rate = a.frequency("output sample rate", nyquist=False)
-    return resample_to(x, sr, new_rate, _RATE_QUALITY[quality], bandwidth), new_rate
+    if not minimum_phase or new_rate == sr:
+        return resample_to(x, sr, new_rate, _RATE_QUALITY[quality], bandwidth), new_rate
+    if sr != int(sr) or new_rate != int(new_rate):
+        raise a.error("-M", "minimum phase needs integer sample rates; fractional ones are not supported yet")
+    # resample (zero phase) with room on both sides, so the ringing that minimum phase moves in from outside
+    # the signal is there, then re-phase and cut out sox's output span
+    from fractions import Fraction
+
+    ratio = Fraction(int(new_rate), int(sr))
+    reference = _rate_reference_lowpass(sr, new_rate, quality, bandwidth)
+    steps = -(-reference.numel() * ratio.denominator // ratio.numerator) // ratio.denominator + 1
+    pad = steps * ratio.denominator
+    y = resample_to(torch.nn.functional.pad(x, (pad, pad)), sr, new_rate, _RATE_QUALITY[quality], bandwidth)
+    y = to_minimum_phase(y, reference)
+    start, n_out = pad * ratio.numerator // ratio.denominator, int(x.shape[-1] * new_rate / sr + 0.5)
+    return y[..., start:start + n_out], new_rate
+
+
+def _rate_reference_lowpass(from_rate: float, to_rate: float, quality: str, bandwidth) -> torch.Tensor:
+    """A linear-phase low-pass at ``to_rate`` with the magnitude of sox's rate filter for ``quality``: its
+    pass band ends at ``bandwidth`` % of the lower Nyquist and its stop band starts at that Nyquist."""
+    from ..functional._sox_misc import kaiser_beta, kaiser_lowpass, lowpass_num_taps
+
+    attenuation = {"q": 90.0, "l": 100.0, "m": 100.0, "h": 125.0, "v": 170.0}[quality]
+    passband = (bandwidth if bandwidth is not None else (80.0 if quality in ("q", "l") else 95.0)) / 100
+    edge = min(from_rate, to_rate) / to_rate  # the lower Nyquist, as a fraction of the output Nyquist
+    transition = (1 - passband) * edge
+    taps = min(lowpass_num_taps(attenuation, transition * 0.5), 32767)
+    return kaiser_lowpass(taps, (1 + passband) / 2 * edge, kaiser_beta(attenuation))
 
 
 @effect("speed")
