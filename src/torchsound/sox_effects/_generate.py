@@ -68,7 +68,7 @@ def _dither(x, sr, a: EffectArgs):
         if flag == "-a":
             pass  # sox turns dither off on digital silence; dither on silence is kept here
         elif flag == "-p":
-            precision = a.integer("precision in bits", lo=1, hi=24)
+            precision = a.integer("precision in bits", lo=2, hi=24)  # sox leaves audio unchanged at 1 bit
         elif flag == "-S":
             sloped = True
         elif flag == "-s":
