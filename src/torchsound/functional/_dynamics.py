@@ -79,36 +79,42 @@ def compand_transfer(points: Sequence[Tuple[float, Optional[float]]], soft_knee_
     return segs[: i - 2]
 
 
-def compand_gain(segments: List[_Segment], level: float) -> float:
-    """Linear gain of the transfer function at linear input ``level`` (in [0, 1])."""
-    first = segments[1]
-    if level <= math.exp(first.x):
-        return math.exp(first.y)
-    v = math.log(level)
-    k = 1
-    while k + 1 < len(segments) and v > segments[k + 1].x:
-        k += 1
-    s = segments[k]
-    v -= s.x
-    return math.exp(s.y + v * (s.a * v + s.b))
+def compand_gain(segments: List[_Segment], level: torch.Tensor) -> torch.Tensor:
+    """Linear gain of the transfer function at linear input levels (in [0, 1]), elementwise, float64.
+
+    Below the first corner the gain is constant; above it, segment ``k`` (a line or a soft-knee
+    curve in the log domain) gives ``exp(y_k + d * (a_k * d + b_k))`` with ``d = log(level) - x_k``,
+    where ``k`` counts the segments, after the first, that start below ``log(level)``.
+
+    Shape:
+        level: any shape; the result has the same shape.
+    """
+    level = level.to(torch.float64)
+    xs, ys, curv, slope = (torch.tensor([getattr(seg, f) for seg in segments], dtype=torch.float64, device=level.device)
+                           for f in ("x", "y", "a", "b"))
+    log_level = torch.log(level.clamp_min(torch.finfo(torch.float64).tiny))
+    # Walk the segments while the level lies beyond the next one's start (a cumulative product stops
+    # at the first segment that does not), exactly like a sequential search.
+    beyond = (log_level.unsqueeze(-1) > xs[2:]).to(torch.int64)
+    k = 1 + torch.cumprod(beyond, dim=-1).sum(-1)
+    d = log_level - xs[k]
+    gain = torch.exp(ys[k] + d * (curv[k] * d + slope[k]))
+    return torch.where(level <= math.exp(segments[1].x), math.exp(segments[1].y), gain)
 
 
 def _coefficient(seconds: float, sample_rate: float) -> float:
     return 1.0 - math.exp(-1.0 / (sample_rate * seconds)) if seconds > 1.0 / sample_rate else 1.0
 
 
-def _envelope_gains(levels: List[float], attack: float, decay: float, initial: float, segments) -> List[float]:
-    # sox's leaky-pump level detector, then the transfer function, one sample at a time
-    volume, gains = initial, []
-    cache = {}
+def _envelope(levels: List[float], attack: float, decay: float, initial: float) -> List[float]:
+    # sox's leaky-pump level detector: rises with the attack rate, falls with the decay rate. Which
+    # rate applies depends on the previous output, so this recursion is sequential (plain floats).
+    volume, volumes = initial, []
     for s in levels:
         delta = s - volume
         volume += delta * (attack if delta > 0 else decay)
-        g = cache.get(volume)
-        if g is None:
-            g = cache[volume] = compand_gain(segments, volume)
-        gains.append(g)
-    return gains
+        volumes.append(volume)
+    return volumes
 
 
 def compand(waveform: torch.Tensor, sample_rate: float, attack_decay: Sequence[Tuple[float, float]],
@@ -160,12 +166,12 @@ def compand(waveform: torch.Tensor, sample_rate: float, attack_decay: Sequence[T
     rows = []
     for item in flat:
         if linked:
-            g = _envelope_gains(item.amax(dim=0).tolist(), *coeffs[0], initial, segments)
-            rows.append([g] * channels)
+            rows.append([_envelope(item.amax(dim=0).tolist(), *coeffs[0], initial)] * channels)
         else:
-            rows.append([_envelope_gains(item[c].tolist(), *coeffs[c if len(coeffs) > 1 else 0], initial, segments)
+            rows.append([_envelope(item[c].tolist(), *coeffs[c if len(coeffs) > 1 else 0], initial)
                          for c in range(channels)])
-    gains = torch.tensor(rows, dtype=torch.float64).reshape(*x.shape[:-1], n).to(x.device, x.dtype)
+    volumes = torch.tensor(rows, dtype=torch.float64).reshape(*x.shape[:-1], n)
+    gains = compand_gain(segments, volumes).to(x.device, x.dtype)
     lag = int(delay * sample_rate * channels) // channels
     if lag > 0:
         # sample m is scaled by the gain seen `lag` samples later; the last `lag` samples by the final gain
