@@ -7,7 +7,7 @@ device; delays are whole samples, as in sox.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import List, Sequence
 
 import torch
 
@@ -36,6 +36,14 @@ def _check_echo_args(fn, gain_in, gain_out, delays, decays):
             raise ValueError(f"{fn}: each decay must be in [0, 1], got {d}")
 
 
+def _delays_in_samples(fn: str, delays: Sequence[float], sample_rate: float) -> List[int]:
+    """Delays in ms -> whole samples; each must be at least one sample."""
+    samples = [_delay_samples(d, sample_rate) for d in delays]
+    if min(samples) < 1:
+        raise ValueError(f"{fn}: every delay must be at least one sample, got delays {list(delays)} ms")
+    return samples
+
+
 def echo(waveform: torch.Tensor, sample_rate: float, gain_in: float, gain_out: float,
          delays: Sequence[float], decays: Sequence[float]) -> torch.Tensor:
     """sox's ``echo``: the input plus delayed, attenuated copies of it (each read from the input).
@@ -59,9 +67,7 @@ def echo(waveform: torch.Tensor, sample_rate: float, gain_in: float, gain_out: f
     check_float("waveform", waveform, fn="echo")
     check_positive("sample_rate", sample_rate, fn="echo")
     _check_echo_args("echo", gain_in, gain_out, delays, decays)
-    samples = [_delay_samples(d, sample_rate) for d in delays]
-    if min(samples) < 1:
-        raise ValueError(f"echo: every delay must be at least one sample, got delays {list(delays)} ms")
+    samples = _delays_in_samples("echo", delays, sample_rate)
     length = waveform.shape[-1] + max(samples)
     y = _shift(waveform, 0, length) * gain_in
     for delay, decay in zip(samples, decays):
@@ -93,9 +99,7 @@ def echos(waveform: torch.Tensor, sample_rate: float, gain_in: float, gain_out: 
     check_float("waveform", waveform, fn="echos")
     check_positive("sample_rate", sample_rate, fn="echos")
     _check_echo_args("echos", gain_in, gain_out, delays, decays)
-    samples = [_delay_samples(d, sample_rate) for d in delays]
-    if min(samples) < 1:
-        raise ValueError(f"echos: every delay must be at least one sample, got delays {list(delays)} ms")
+    samples = _delays_in_samples("echos", delays, sample_rate)
     length = waveform.shape[-1] + sum(samples)
     x = _shift(waveform, 0, length)
     y = x * gain_in

@@ -45,8 +45,8 @@ class CodecConfig:
 
 
 @dataclass
-class SourceAudioStream:
-    """A source audio stream, as :meth:`StreamReader.get_src_stream_info` reports it."""
+class SourceStream:
+    """A source stream (video, subtitles, data); audio streams are :class:`SourceAudioStream`, which adds rate and channels."""
 
     media_type: str
     codec: str
@@ -56,22 +56,14 @@ class SourceAudioStream:
     num_frames: Optional[int]
     bits_per_sample: Optional[int]
     metadata: Dict[str, str]
-    sample_rate: float
-    num_channels: int
 
 
 @dataclass
-class SourceStream:
-    """A source stream that is not audio (video, subtitles, data)."""
+class SourceAudioStream(SourceStream):
+    """A source audio stream, as :meth:`StreamReader.get_src_stream_info` reports it."""
 
-    media_type: str
-    codec: str
-    codec_long_name: str
-    format: Optional[str]
-    bit_rate: Optional[int]
-    num_frames: Optional[int]
-    bits_per_sample: Optional[int]
-    metadata: Dict[str, str]
+    sample_rate: float
+    num_channels: int
 
 
 @dataclass
