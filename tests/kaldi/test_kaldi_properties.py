@@ -4,6 +4,7 @@ import functools
 
 import pytest
 import torch
+import torch.utils._python_dispatch
 from _harness import check_all, check_batch_equals_loop, check_compile, check_gradcheck, check_low_precision
 from conftest import make_noise, tol
 
@@ -70,6 +71,34 @@ def test_banded_mel_product_equals_dense():
     bank, plan = kaldi._mel_matrix(80, 512, 16000.0, 20.0, 0.0, 100.0, -500.0, 1.0, torch.float64, torch.device("cpu"))
     assert plan is not None
     torch.testing.assert_close(banded, power @ bank, rtol=1e-9, atol=0)
+
+
+class _CountOps(torch.utils._python_dispatch.TorchDispatchMode):
+    """Counts the tensor operations run: on an accelerator each is (at least) one kernel launch."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("name", FEATURES)
+@pytest.mark.parametrize("snip_edges", [True, False])
+def test_accelerator_batch_runs_as_many_kernels_as_one_clip(name, snip_edges):
+    # Off CPU a batch must run as one pass, never clip by clip (that would be launch-bound), and
+    # never sync with the host (.item()/.tolist() fail on the meta device, which stands in here).
+    fn = functools.partial(FEATURES[name], snip_edges=snip_edges)
+    fn(torch.zeros(1, 1, 16000, device="meta"))  # builds the cached window and filterbank
+    counts = {}
+    for batch in (1, 32):
+        with _CountOps() as ops:
+            out = fn(torch.zeros(batch, 1, 160000, device="meta"))
+        counts[batch] = ops.count
+        assert out.shape[0] == batch and out.device.type == "meta"
+    assert counts[32] == counts[1]
 
 
 def test_shapes_follow_torchaudio():
