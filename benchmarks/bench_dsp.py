@@ -61,6 +61,18 @@ def main() -> None:
         "soxr HQ, looped over channels", lambda: [soxr.resample(c, 44100, 16000, "HQ") for c in x44_np])
     add("resample 44.1k->16k, quality='vhq' (8 x 10 s)", lambda: F.resample(x44, 44100, 16000, quality="vhq"),
         "soxr VHQ, looped over channels", lambda: [soxr.resample(c, 44100, 16000, "VHQ") for c in x44_np], repeats=5)
+    # Upsampling and small integer ratios (8 x 10 s of input each).
+    x16k = torch.randn(8, 160000) * 0.1
+    x16k_np = x16k.numpy()
+    x8k = torch.randn(8, 80000) * 0.1
+    add("resample 16k->44.1k, default (8 x 10 s)", lambda: F.resample(x16k, 16000, 44100),
+        "julius.resample_frac", lambda: julius.resample_frac(x16k, 160, 441))
+    add("resample 16k->44.1k, quality='hq' (8 x 10 s)", lambda: F.resample(x16k, 16000, 44100, quality="hq"),
+        "soxr HQ, looped over channels", lambda: [soxr.resample(c, 16000, 44100, "HQ") for c in x16k_np])
+    add("resample 8k->16k, default (8 x 10 s)", lambda: F.resample(x8k, 8000, 16000),
+        "julius.resample_frac", lambda: julius.resample_frac(x8k, 1, 2))
+    add("resample 16k->48k, quality='hq' (8 x 10 s)", lambda: F.resample(x16k, 16000, 48000, quality="hq"),
+        "soxr HQ, looped over channels", lambda: [soxr.resample(c, 16000, 48000, "HQ") for c in x16k_np])
 
     # IIR filtering: a biquad (2nd-order Butterworth low-pass) at 16 kHz.
     b, a = scipy.signal.butter(2, 1000 / 8000)

@@ -42,7 +42,8 @@ def dense_reference(waveform, orig_freq, new_freq, lowpass_filter_width=6, rollo
     return out.reshape(shape[:-1] + out.shape[-1:])
 
 
-RATES = [(44100, 16000), (16000, 44100), (48000, 44100), (16000, 8000), (8000, 16000), (3, 2), (1, 5), (7, 1), (101, 7)]
+RATES = [(44100, 16000), (16000, 44100), (48000, 44100), (16000, 8000), (8000, 16000), (16000, 48000), (3, 2), (1, 5),
+         (7, 1), (101, 7)]
 
 
 @pytest.mark.parametrize("orig,new", RATES)
@@ -62,6 +63,15 @@ def test_matches_with_custom_parameters():
         for method in ("sinc_interp_hann", "sinc_interp_kaiser"):
             got = F.resample(x, 44100, 22050, lpw, rolloff, method, beta)
             torch.testing.assert_close(got, dense_reference(x, 44100, 22050, lpw, rolloff, method, beta), **tol("float64"))
+
+
+@pytest.mark.parametrize("orig,new", [(1, 2), (2, 1), (1, 3), (10, 11), (160, 441)])
+def test_wide_filters_on_small_ratios(orig, new):
+    # Wide sincs on small ratios make the kernel span many blocks (the block is enlarged to hold a
+    # window); every output must still equal torchaudio's dense formula.
+    x = make_noise(2, 0.05).double()
+    got = F.resample(x, orig, new, 64, 0.955, "sinc_interp_kaiser", 6.5)
+    torch.testing.assert_close(got, dense_reference(x, orig, new, 64, 0.955, "sinc_interp_kaiser", 6.5), **tol("float64"))
 
 
 def test_short_and_empty_signals():

@@ -56,8 +56,14 @@ def _params(lowpass_filter_width, rolloff, resampling_method, beta, quality, fn:
 
 
 def _group_stride(orig: int, new: int) -> int:
-    """Input samples per phase group: about 16 output phases share one window (GEMM-friendly)."""
-    return max(1, int(round(16 * orig / new)))
+    """Input samples per phase group: about 16 output phases share one window (GEMM-friendly).
+
+    Where a nearby stride gives every group the same number of phases, a multiple of 8, it is taken:
+    BLAS kernels run about twice as fast on 16 or 24 columns as on 15 (e.g. 1 -> 3 upsampling).
+    """
+    guess = max(1, int(round(16 * orig / new)))
+    even = [s for s in range(max(1, guess // 2), 2 * guess + 1) if (s * new) % orig == 0 and (s * new // orig) % 8 == 0]
+    return min(even, key=lambda s: abs(s - guess), default=guess)
 
 
 @cached(maxsize=32)
@@ -70,36 +76,45 @@ def _kernel(
     beta: float | None,
     dtype: torch.dtype,
     device: torch.device,
-) -> tuple[torch.Tensor, torch.Tensor, int, int, int]:
+) -> tuple[torch.Tensor, tuple[tuple[int, int], ...], int, int, int, int, int]:
     """Grouped resampling kernel for reduced rates ``orig -> new``.
 
-    Output phase ``i`` is centred on input offset ``c_i = floor(i * orig / new)`` (relative to
-    ``m * orig``); group ``g`` holds the phases with ``c_i // stride == g`` and reads the input window
-    starting at ``g * stride - width`` of length ``span``, so all windows are one strided view.
-    Returns ``(weights (num_groups, span, slots), slot_of_phase (new,), stride, span, width)``.
+    The work is cut into blocks of ``repeat * orig`` input samples giving ``repeat * new`` outputs.
+    Block phase ``i`` is centred on input offset ``c_i = floor(i * orig / new)`` (relative to the
+    block start); group ``g`` holds the phases with ``c_i // stride == g`` (a contiguous range) and
+    reads the input window starting at ``g * stride - width`` of length ``span``, so all windows are
+    one strided view. ``repeat`` makes a block at least ``span`` samples long, so each group's
+    windows form a matrix a BLAS product reads in place (rows ``repeat * orig`` apart), and gives
+    small ratios such as 1 -> 2 enough phases per group.
+
+    Returns ``(weights (num_groups, span, slots), groups, stride, span, width, block_orig, block_new)``
+    where ``groups`` holds each group's ``(first phase, number of phases)``.
     """
     base = min(orig, new) * rolloff
     width = math.ceil(lowpass_filter_width * orig / base)
     stride = _group_stride(orig, new)
+    span = stride + 2 * width + 1
+    repeat = max(1, -(-span // orig), -(-16 // new))
+    block_orig, block_new = repeat * orig, repeat * new
     f64 = torch.float64
-    phases = torch.arange(new, device=device)
+    phases = torch.arange(block_new, device=device)
     centre = torch.div(phases * orig, new, rounding_mode="floor")
     group_of = torch.div(centre, stride, rounding_mode="floor")
-    num_groups = ((new - 1) * orig // new) // stride + 1
+    num_groups = (block_orig - 1) // stride + 1
     # Group g holds phases ceil(g*stride*new/orig) .. ceil((g+1)*stride*new/orig) - 1: at most
     # ceil(stride*new/orig) of them.
     slots = -(-stride * new // orig)
-    first_in_group = torch.div(-(group_of * stride * new), orig, rounding_mode="floor").neg()
-    rank = phases - first_in_group  # slot of the phase inside its group
-    span = stride + 2 * width + 1
+    first = [min(block_new, -(-g * stride * new // orig)) for g in range(num_groups + 1)]
+    groups = tuple((a, b - a) for a, b in zip(first, first[1:]))
+    rank = phases - torch.tensor(first[:-1], device=device)[group_of]  # slot of the phase inside its group
     # Phase index per (group, slot); -1 marks empty slots.
     phase_at = torch.full((num_groups, slots), -1, dtype=torch.long, device=device)
     phase_at[group_of, rank] = phases
     offset = (torch.arange(num_groups, device=device)[:, None] * stride - width) + torch.arange(span, device=device)
-    offset = offset.to(f64)  # (NG, span): input offset j - width relative to m * orig
-    phase = phase_at.clamp(min=0).to(f64)
+    offset = offset.to(f64)[:, :, None]  # (NG, span, 1): input offset relative to the block start
+    phase = phase_at.clamp(min=0).to(f64)[:, None, :]  # (NG, 1, slots)
     # torchaudio: t = (-i / new + (j - width) / orig) * base, clamped to +-lowpass_filter_width
-    t = (offset[:, :, None] / orig - phase[:, None, :] / new) * base
+    t = (offset / orig - phase / new) * base
     t = t.clamp(-lowpass_filter_width, lowpass_filter_width)
     if method == "sinc_interp_hann":
         window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
@@ -110,11 +125,11 @@ def _kernel(
     safe = torch.where(t == 0, torch.ones_like(t), t)
     sinc = torch.where(t == 0, torch.ones_like(t), torch.sin(safe) / safe)
     weights = sinc * window * (base / orig)
-    # Only torchaudio's taps (offsets -width .. width + orig - 1) of real phases count.
-    inside = (offset >= -width) & (offset <= width + orig - 1)
-    weights = weights * inside[:, :, None] * (phase_at >= 0)[:, None, :]
-    slot_of_phase = group_of * slots + rank
-    return weights.to(dtype), slot_of_phase, stride, span, width
+    # Only torchaudio's taps count: for a phase of the s-th reduced block inside ours, offsets
+    # s * orig - width .. s * orig + width + orig - 1.
+    local = offset - torch.div(phase, new, rounding_mode="floor") * orig
+    inside = (local >= -width) & (local <= width + orig - 1) & (phase_at >= 0)[:, None, :]
+    return (weights * inside).to(dtype), groups, stride, span, width, block_orig, block_new
 
 
 def resample(
@@ -161,27 +176,33 @@ def resample(
     orig, new = orig_freq // gcd, new_freq // gcd
     x, dtype = upcast(waveform)
     kernel = _kernel(orig, new, lowpass_filter_width, rolloff, method, beta, x.dtype, x.device)
-    return restore(_apply(x, orig, new, *kernel), dtype)
+    return restore(_apply(x, *kernel, orig, new), dtype)
 
 
-def _apply(x: torch.Tensor, orig: int, new: int, weights, slot_of_phase, stride: int, span: int, width: int) -> torch.Tensor:
+def _apply(x: torch.Tensor, weights, groups, stride: int, span: int, width: int, block_orig: int, block_new: int,
+           orig: int, new: int) -> torch.Tensor:
+    """Resample ``x`` ``(..., time)`` with a kernel from :func:`_kernel` (reduced rates ``orig -> new``)."""
     shape = x.shape
     length = shape[-1]
     batch = math.prod(shape[:-1])
     target = -(-new * length // orig)
-    num_groups, _, slots = weights.shape
-    blocks = length // orig + 1  # torchaudio's number of output blocks
+    num_groups = weights.shape[0]
+    blocks = max(1, -(-target // block_new))
     # Each row padded to a whole number of blocks (so rows chain into one strided matrix), with
     # ``width`` zeros in front and room for the last window.
-    row_blocks = -(-((blocks - 1) * orig + (num_groups - 1) * stride + span) // orig)
-    row = row_blocks * orig
+    row_blocks = -(-((blocks - 1) * block_orig + (num_groups - 1) * stride + span) // block_orig)
+    row = row_blocks * block_orig
     tail = (num_groups - 1) * stride + span  # the last rows' windows may read past the end
     buffer = x.new_zeros(batch * row + tail)
     buffer[: batch * row].view(batch, row)[:, width : width + length] = x.reshape(batch, length)
-    # windows[g, b * row_blocks + m, k] = buffer[b * row + m * orig + g * stride + k]
-    windows = buffer.as_strided((num_groups, batch * row_blocks, span), (stride, orig, 1))
-    out = torch.bmm(windows, weights)  # (NG, B * row_blocks, slots)
-    out = out.reshape(num_groups, batch, row_blocks, slots)[:, :, :blocks]
-    out = out.permute(1, 2, 0, 3).reshape(batch, blocks, num_groups * slots)
-    out = out.index_select(-1, slot_of_phase).reshape(batch, blocks * new)[:, :target]
+    # windows[g, b * row_blocks + m, k] = buffer[b * row + m * block_orig + g * stride + k]
+    windows = buffer.as_strided((num_groups, batch * row_blocks, span), (stride, block_orig, 1))
+    products = ((windows[g], weights[g, :, :count], first, count) for g, (first, count) in enumerate(groups) if count)
+    if (torch.is_grad_enabled() and (x.requires_grad or weights.requires_grad)) or torch.compiler.is_compiling():
+        out = torch.cat([w @ k for w, k, _, _ in products], dim=-1)
+    else:  # each group's product lands in place, in its columns of the output (no gather afterwards)
+        out = x.new_empty(batch * row_blocks, block_new)
+        for w, k, first, count in products:
+            torch.mm(w, k, out=out[:, first : first + count])
+    out = out.view(batch, row_blocks * block_new)[:, :target]
     return out.reshape(*shape[:-1], target)

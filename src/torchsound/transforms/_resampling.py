@@ -47,11 +47,8 @@ class Resample(torch.nn.Module):
         gcd = math.gcd(self.orig_freq, self.new_freq)
         self._orig, self._new = self.orig_freq // gcd, self.new_freq // gcd
         if self._orig != self._new:
-            weights, slots, self._stride, self._span, self._width = R._kernel(
-                self._orig, self._new, *params, dtype or torch.float32, torch.device("cpu")
-            )
+            weights, *self._layout = R._kernel(self._orig, self._new, *params, dtype or torch.float32, torch.device("cpu"))
             self.register_buffer("kernel", weights.clone(), persistent=False)
-            self.register_buffer("slot_of_phase", slots.clone(), persistent=False)
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         if self._orig == self._new:
@@ -59,6 +56,5 @@ class Resample(torch.nn.Module):
         R.check_float("waveform", waveform, fn="Resample")
         x, dtype = R.upcast(waveform)
         kernel = self.kernel.to(device=x.device, dtype=x.dtype)
-        slots = self.slot_of_phase.to(x.device)
-        y = R._apply(x, self._orig, self._new, kernel, slots, self._stride, self._span, self._width)
+        y = R._apply(x, kernel, *self._layout, self._orig, self._new)
         return R.restore(y, dtype)
