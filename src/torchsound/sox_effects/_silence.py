@@ -25,13 +25,17 @@ def _window_rms(x: np.ndarray, start: int, window: int) -> np.ndarray:
     sample, swaps it in for the oldest one: rms = sqrt((sum - oldest + sample^2) / window).
     """
     frames, channels = x.shape
-    squares = np.zeros((frames - start) * channels + window)  # zeros stand for the cleared window
+    n = frames - start
+    squares = np.zeros(n * channels + window)  # zeros stand for the cleared window
     squares[window:] = (x[start:] ** 2).reshape(-1)
-    prefix = np.concatenate([[0.0], np.cumsum(squares)])
-    ends = window + np.arange(frames - start) * channels  # interleaved index of each frame's first sample
-    total = prefix[ends] - prefix[ends - window]
-    oldest = squares[ends - window]
-    rms_sq = (total - oldest)[:, None] + x[start:] ** 2
+    prefix = np.zeros(squares.size + 1)
+    np.cumsum(squares, out=prefix[1:])
+    # each frame's first sample sits at interleaved index window + i * channels: strided slices
+    frame_ends = slice(window, window + n * channels, channels)
+    frame_starts = slice(0, n * channels, channels)
+    total = prefix[frame_ends] - prefix[frame_starts]
+    oldest = squares[frame_starts]
+    rms_sq = (total - oldest)[:, None] + squares[window:].reshape(n, channels)
     return np.sqrt(np.maximum(rms_sq, 0.0) / window)
 
 
@@ -166,7 +170,15 @@ def _silence(x, sr, a: EffectArgs):
         raise a.usage_error("cut the signals of the batch at different places; apply it to one signal at a time")
     if not segments:
         return x[..., :0], sr
-    index = torch.from_numpy(np.concatenate([np.arange(s, e) for s, e in segments])).to(x.device)
+    merged = [list(segments[0])]
+    for s, e in segments[1:]:  # -l outputs frame by frame: join touching pieces first
+        if s == merged[-1][1]:
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    if len(merged) <= 64:  # a few long pieces: copies of slices beat a gather
+        return torch.cat([x[..., s:e] for s, e in merged], dim=-1), sr
+    index = torch.from_numpy(np.concatenate([np.arange(s, e) for s, e in merged])).to(x.device)
     return x.index_select(-1, index), sr
 
 
