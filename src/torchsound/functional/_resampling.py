@@ -3,9 +3,9 @@
 torchaudio convolves with a dense ``(new, 2 * width + orig)`` kernel at stride ``orig``: for each
 of the ``new`` output phases it multiplies ``orig + 2 * width`` input samples although only about
 ``2 * width`` of them fall inside that phase's sinc. Here the same kernel values (same formula,
-same parameters) are grouped: ``G`` consecutive phases share one window of input samples
-(``span ~ (G - 1) * orig / new + 2 * width + 2``), gathered once, and one batched matmul computes
-all groups. ``G`` is chosen by cost, so co-prime rates such as 20001 -> 30001 cost about as much
+same parameters) are grouped: about 16 consecutive phases share one window of input samples
+(``span ~ 16 * orig / new + 2 * width + 1``), read in place as a strided matrix, and each group is
+one matrix product over all blocks. So co-prime rates such as 20001 -> 30001 cost about as much
 per output sample as 2 -> 3, instead of a kernel with 600 million entries.
 """
 
@@ -76,7 +76,7 @@ def _kernel(
     beta: float | None,
     dtype: torch.dtype,
     device: torch.device,
-) -> tuple[torch.Tensor, tuple[tuple[int, int], ...], int, int, int, int, int]:
+) -> tuple[torch.Tensor, tuple[tuple[int, int], ...], torch.Tensor, int, int, int, int, int]:
     """Grouped resampling kernel for reduced rates ``orig -> new``.
 
     The work is cut into blocks of ``repeat * orig`` input samples giving ``repeat * new`` outputs.
@@ -87,8 +87,9 @@ def _kernel(
     windows form a matrix a BLAS product reads in place (rows ``repeat * orig`` apart), and gives
     small ratios such as 1 -> 2 enough phases per group.
 
-    Returns ``(weights (num_groups, span, slots), groups, stride, span, width, block_orig, block_new)``
-    where ``groups`` holds each group's ``(first phase, number of phases)``.
+    Returns ``(weights (num_groups, span, slots), groups, slot_of_phase (block_new,), stride, span,
+    width, block_orig, block_new)`` where ``groups`` holds each group's ``(first phase, number of
+    phases)`` and ``slot_of_phase`` each phase's column among the groups' concatenated slots.
     """
     base = min(orig, new) * rolloff
     width = math.ceil(lowpass_filter_width * orig / base)
@@ -129,7 +130,8 @@ def _kernel(
     # s * orig - width .. s * orig + width + orig - 1.
     local = offset - torch.div(phase, new, rounding_mode="floor") * orig
     inside = (local >= -width) & (local <= width + orig - 1) & (phase_at >= 0)[:, None, :]
-    return (weights * inside).to(dtype), groups, stride, span, width, block_orig, block_new
+    slot_of_phase = group_of * slots + rank
+    return (weights * inside).to(dtype), groups, slot_of_phase, stride, span, width, block_orig, block_new
 
 
 def resample(
@@ -179,8 +181,13 @@ def resample(
     return restore(_apply(x, *kernel, orig, new), dtype)
 
 
-def _apply(x: torch.Tensor, weights, groups, stride: int, span: int, width: int, block_orig: int, block_new: int,
-           orig: int, new: int) -> torch.Tensor:
+# Up to this many phase groups, one matrix product per group writes straight into the output;
+# beyond it (large co-prime rates), one batched product and a gather cost less than the Python loop.
+_MAX_LOOPED_GROUPS = 64
+
+
+def _apply(x: torch.Tensor, weights, groups, slot_of_phase, stride: int, span: int, width: int, block_orig: int,
+           block_new: int, orig: int, new: int) -> torch.Tensor:
     """Resample ``x`` ``(..., time)`` with a kernel from :func:`_kernel` (reduced rates ``orig -> new``)."""
     shape = x.shape
     length = shape[-1]
@@ -198,7 +205,10 @@ def _apply(x: torch.Tensor, weights, groups, stride: int, span: int, width: int,
     # windows[g, b * row_blocks + m, k] = buffer[b * row + m * block_orig + g * stride + k]
     windows = buffer.as_strided((num_groups, batch * row_blocks, span), (stride, block_orig, 1))
     products = ((windows[g], weights[g, :, :count], first, count) for g, (first, count) in enumerate(groups) if count)
-    if (torch.is_grad_enabled() and (x.requires_grad or weights.requires_grad)) or torch.compiler.is_compiling():
+    if num_groups > _MAX_LOOPED_GROUPS:
+        out = torch.bmm(windows, weights)  # (NG, B * row_blocks, slots)
+        out = out.permute(1, 0, 2).reshape(batch * row_blocks, -1).index_select(-1, slot_of_phase)
+    elif (torch.is_grad_enabled() and (x.requires_grad or weights.requires_grad)) or torch.compiler.is_compiling():
         out = torch.cat([w @ k for w, k, _, _ in products], dim=-1)
     else:  # each group's product lands in place, in its columns of the output (no gather afterwards)
         out = x.new_empty(batch * row_blocks, block_new)

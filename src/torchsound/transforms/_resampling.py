@@ -47,8 +47,12 @@ class Resample(torch.nn.Module):
         gcd = math.gcd(self.orig_freq, self.new_freq)
         self._orig, self._new = self.orig_freq // gcd, self.new_freq // gcd
         if self._orig != self._new:
-            weights, *self._layout = R._kernel(self._orig, self._new, *params, dtype or torch.float32, torch.device("cpu"))
+            weights, groups, slot_of_phase, *self._layout = R._kernel(
+                self._orig, self._new, *params, dtype or torch.float32, torch.device("cpu")
+            )
+            self._groups = groups
             self.register_buffer("kernel", weights.clone(), persistent=False)
+            self.register_buffer("slot_of_phase", slot_of_phase.clone(), persistent=False)
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         if self._orig == self._new:
@@ -56,5 +60,6 @@ class Resample(torch.nn.Module):
         R.check_float("waveform", waveform, fn="Resample")
         x, dtype = R.upcast(waveform)
         kernel = self.kernel.to(device=x.device, dtype=x.dtype)
-        y = R._apply(x, kernel, *self._layout, self._orig, self._new)
+        slot_of_phase = self.slot_of_phase.to(x.device)
+        y = R._apply(x, kernel, self._groups, slot_of_phase, *self._layout, self._orig, self._new)
         return R.restore(y, dtype)
