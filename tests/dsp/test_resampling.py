@@ -81,6 +81,7 @@ def test_short_and_empty_signals():
             torch.testing.assert_close(F.resample(x, orig, new), dense_reference(x, orig, new), **tol("float64"))
     assert F.resample(torch.randn(2, 0), 3, 2).shape == (2, 0)
     assert F.resample(torch.randn(0, 100), 3, 2).shape == (0, 67)
+    assert F.resample(torch.randn(0, 100), 20001, 30001).shape == (0, 150)  # the many-groups path
 
 
 def test_large_coprime_ratio_is_cheap_and_correct():

@@ -207,7 +207,8 @@ def _apply(x: torch.Tensor, weights, groups, slot_of_phase, stride: int, span: i
     products = ((windows[g], weights[g, :, :count], first, count) for g, (first, count) in enumerate(groups) if count)
     if num_groups > _MAX_LOOPED_GROUPS:
         out = torch.bmm(windows, weights)  # (NG, B * row_blocks, slots)
-        out = out.permute(1, 0, 2).reshape(batch * row_blocks, -1).index_select(-1, slot_of_phase)
+        out = out.permute(1, 0, 2).reshape(batch * row_blocks, weights.shape[0] * weights.shape[2])
+        out = out.index_select(-1, slot_of_phase)
     elif (torch.is_grad_enabled() and (x.requires_grad or weights.requires_grad)) or torch.compiler.is_compiling():
         out = torch.cat([w @ k for w, k, _, _ in products], dim=-1)
     else:  # each group's product lands in place, in its columns of the output (no gather afterwards)
