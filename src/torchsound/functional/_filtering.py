@@ -191,15 +191,8 @@ def _check_coeffs(a_coeffs, b_coeffs, fn: str) -> None:
         )
     if a_coeffs.ndim not in (1, 2) or a_coeffs.shape[-1] == 0:
         raise ValueError(f"{fn}: a_coeffs must be 1-D (order+1,) or 2-D (num_filters, order+1), got shape {tuple(a_coeffs.shape)}")
-    if not _compiling() and bool((a_coeffs[..., 0] == 0).any()):
+    if not torch.compiler.is_compiling() and bool((a_coeffs[..., 0] == 0).any()):
         raise ValueError(f"{fn}: a_coeffs[..., 0] (a0) must be non-zero, got {a_coeffs[..., 0].tolist()}")
-
-
-def _compiling() -> bool:
-    try:
-        return torch.compiler.is_compiling()
-    except AttributeError:  # pragma: no cover - old torch
-        return False
 
 
 def _check_stable(a: torch.Tensor, fn: str) -> None:
@@ -277,7 +270,7 @@ def lfilter(
     # Block matmuls would smear a NaN/inf over whole blocks (0 * nan = nan), earlier in time too.
     # Filter the finite part and mark everything from the first bad sample on as NaN, as a
     # sample-by-sample recursion would.
-    bad = None if not _compiling() and bool(torch.isfinite(x).all()) else ~torch.isfinite(x)
+    bad = None if not torch.compiler.is_compiling() and bool(torch.isfinite(x).all()) else ~torch.isfinite(x)
     if bad is not None:
         x = x.masked_fill(bad, 0.0)
     y = _iir(x, b / a0, a / a0, clamp)

@@ -151,11 +151,6 @@ def _framer(x: torch.Tensor, n_fft: int, hop_length: int, center: bool, pad_mode
 _BLOCK_ELEMENTS = 1 << 20
 
 
-def _compiling() -> bool:
-    compiler = getattr(torch, "compiler", None)
-    return bool(compiler is not None and compiler.is_compiling())
-
-
 def _blockwise(batch: int, n_frames: int, n_fft: int, frames_of, per_block) -> torch.Tensor:
     """``per_block`` over blocks of frames (from ``frames_of``) along the frame axis, concatenated.
 
@@ -163,7 +158,7 @@ def _blockwise(batch: int, n_frames: int, n_fft: int, frames_of, per_block) -> t
     which only pays off once the intermediates are far larger than the cache.
     """
     step = max(1, _BLOCK_ELEMENTS // max(1, batch * n_fft))
-    if batch * n_frames * n_fft <= 4 * _BLOCK_ELEMENTS or _compiling():
+    if batch * n_frames * n_fft <= 4 * _BLOCK_ELEMENTS or torch.compiler.is_compiling():
         return per_block(frames_of(0, n_frames))
     blocks = [per_block(frames_of(i, min(step, n_frames - i))) for i in range(0, n_frames, step)]
     return torch.cat(blocks, dim=1)
@@ -192,7 +187,7 @@ def _band_plan(filterbank: torch.Tensor, group: int = 16):
     banks), off CPU (finding the bands syncs with the device) and under ``torch.compile``.
     """
     n_rows, n_cols = filterbank.shape
-    if filterbank.device.type != "cpu" or n_cols < 2 * group or _compiling() or filterbank.requires_grad:
+    if filterbank.device.type != "cpu" or n_cols < 2 * group or torch.compiler.is_compiling() or filterbank.requires_grad:
         return None
     nonzero = filterbank != 0
     rows = torch.arange(n_rows, device=filterbank.device).unsqueeze(1)
