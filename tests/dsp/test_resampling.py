@@ -154,6 +154,20 @@ def test_harness_and_transform():
     check_compile(T.Resample(16000, 6000), x)
 
 
+@pytest.mark.parametrize("orig,new", [(16000, 44100), (8000, 16000), (44100, 48001)])
+def test_transform_exports_and_compiles(orig, new):
+    # Every evaluation path: in-place columns (eager), concatenated columns (traced), and the
+    # batched product with a gather (many phase groups, 44.1k -> 48001 Hz).
+    module = T.Resample(orig, new)
+    x = make_noise(2, 0.05, orig)
+    expected = module(x)
+    exported = torch.export.export(module, (x,)).module()
+    torch.testing.assert_close(exported(x), expected, **tol("dsp32"))
+    check_compile(module, x)
+    x.requires_grad_(True)
+    torch.testing.assert_close(module(x), expected, **tol("dsp32"))  # the autograd path
+
+
 def test_bad_inputs():
     x = torch.randn(1, 100)
     with pytest.raises(ValueError, match="orig_freq"):
