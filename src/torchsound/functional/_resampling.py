@@ -12,6 +12,7 @@ per output sample as 2 -> 3, instead of a kernel with 600 million entries.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple, Tuple
 
 import torch
 
@@ -66,6 +67,19 @@ def _group_stride(orig: int, new: int) -> int:
     return min(even, key=lambda s: abs(s - guess), default=guess)
 
 
+class _Kernel(NamedTuple):
+    """A grouped resampling kernel and the block layout it was built for (see :func:`_kernel`)."""
+
+    weights: torch.Tensor  # (num_groups, span, slots)
+    slot_of_phase: torch.Tensor  # (block_new,): each phase's column among the groups' concatenated slots
+    groups: Tuple[Tuple[int, int], ...]  # each group's (first phase, number of phases)
+    stride: int  # input samples between the windows of consecutive groups
+    span: int  # input samples per window
+    width: int  # zeros in front of the signal (the sinc's reach)
+    block_orig: int  # input samples per block
+    block_new: int  # output samples per block
+
+
 @cached(maxsize=32)
 def _kernel(
     orig: int,
@@ -76,7 +90,7 @@ def _kernel(
     beta: float | None,
     dtype: torch.dtype,
     device: torch.device,
-) -> tuple[torch.Tensor, tuple[tuple[int, int], ...], torch.Tensor, int, int, int, int, int]:
+) -> _Kernel:
     """Grouped resampling kernel for reduced rates ``orig -> new``.
 
     The work is cut into blocks of ``repeat * orig`` input samples giving ``repeat * new`` outputs.
@@ -86,10 +100,6 @@ def _kernel(
     one strided view. ``repeat`` makes a block at least ``span`` samples long, so each group's
     windows form a matrix a BLAS product reads in place (rows ``repeat * orig`` apart), and gives
     small ratios such as 1 -> 2 enough phases per group.
-
-    Returns ``(weights (num_groups, span, slots), groups, slot_of_phase (block_new,), stride, span,
-    width, block_orig, block_new)`` where ``groups`` holds each group's ``(first phase, number of
-    phases)`` and ``slot_of_phase`` each phase's column among the groups' concatenated slots.
     """
     base = min(orig, new) * rolloff
     width = math.ceil(lowpass_filter_width * orig / base)
@@ -131,7 +141,7 @@ def _kernel(
     local = offset - torch.div(phase, new, rounding_mode="floor") * orig
     inside = (local >= -width) & (local <= width + orig - 1) & (phase_at >= 0)[:, None, :]
     slot_of_phase = group_of * slots + rank
-    return (weights * inside).to(dtype), groups, slot_of_phase, stride, span, width, block_orig, block_new
+    return _Kernel((weights * inside).to(dtype), slot_of_phase, groups, stride, span, width, block_orig, block_new)
 
 
 def resample(
@@ -178,7 +188,7 @@ def resample(
     orig, new = orig_freq // gcd, new_freq // gcd
     x, dtype = upcast(waveform)
     kernel = _kernel(orig, new, lowpass_filter_width, rolloff, method, beta, x.dtype, x.device)
-    return restore(_apply(x, *kernel, orig, new), dtype)
+    return restore(_apply(x, kernel, orig, new), dtype)
 
 
 # Up to this many phase groups, one matrix product per group writes straight into the output;
@@ -186,14 +196,15 @@ def resample(
 _MAX_LOOPED_GROUPS = 64
 
 
-def _apply(x: torch.Tensor, weights, groups, slot_of_phase, stride: int, span: int, width: int, block_orig: int,
-           block_new: int, orig: int, new: int) -> torch.Tensor:
-    """Resample ``x`` ``(..., time)`` with a kernel from :func:`_kernel` (reduced rates ``orig -> new``)."""
+def _apply(x: torch.Tensor, kernel: _Kernel, orig: int, new: int) -> torch.Tensor:
+    """Resample ``x`` ``(..., time)`` with ``kernel`` (built for the reduced rates ``orig -> new``)."""
+    weights, stride, span = kernel.weights, kernel.stride, kernel.span
+    block_orig, block_new = kernel.block_orig, kernel.block_new
     shape = x.shape
     length = shape[-1]
     batch = math.prod(shape[:-1])
     target = -(-new * length // orig)
-    num_groups = weights.shape[0]
+    num_groups, _, slots = weights.shape
     blocks = max(1, -(-target // block_new))
     # Each row padded to a whole number of blocks (so rows chain into one strided matrix), with
     # ``width`` zeros in front and room for the last window.
@@ -201,19 +212,20 @@ def _apply(x: torch.Tensor, weights, groups, slot_of_phase, stride: int, span: i
     row = row_blocks * block_orig
     tail = (num_groups - 1) * stride + span  # the last rows' windows may read past the end
     buffer = x.new_zeros(batch * row + tail)
-    buffer[: batch * row].view(batch, row)[:, width : width + length] = x.reshape(batch, length)
+    buffer[: batch * row].view(batch, row)[:, kernel.width : kernel.width + length] = x.reshape(batch, length)
     # windows[g, b * row_blocks + m, k] = buffer[b * row + m * block_orig + g * stride + k]
     windows = buffer.as_strided((num_groups, batch * row_blocks, span), (stride, block_orig, 1))
-    products = ((windows[g], weights[g, :, :count], first, count) for g, (first, count) in enumerate(groups) if count)
     if num_groups > _MAX_LOOPED_GROUPS:
         out = torch.bmm(windows, weights)  # (NG, B * row_blocks, slots)
-        out = out.permute(1, 0, 2).reshape(batch * row_blocks, weights.shape[0] * weights.shape[2])
-        out = out.index_select(-1, slot_of_phase)
-    elif (torch.is_grad_enabled() and (x.requires_grad or weights.requires_grad)) or torch.compiler.is_compiling():
-        out = torch.cat([w @ k for w, k, _, _ in products], dim=-1)
-    else:  # each group's product lands in place, in its columns of the output (no gather afterwards)
-        out = x.new_empty(batch * row_blocks, block_new)
-        for w, k, first, count in products:
-            torch.mm(w, k, out=out[:, first : first + count])
+        out = out.permute(1, 0, 2).reshape(batch * row_blocks, num_groups * slots).index_select(-1, kernel.slot_of_phase)
+    else:
+        groups = [(g, first, count) for g, (first, count) in enumerate(kernel.groups) if count]
+        products = [(windows[g], weights[g, :, :count], first, count) for g, first, count in groups]
+        if (torch.is_grad_enabled() and (x.requires_grad or weights.requires_grad)) or torch.compiler.is_compiling():
+            out = torch.cat([w @ k for w, k, _, _ in products], dim=-1)
+        else:  # each group's product lands in place, in its columns of the output (no gather afterwards)
+            out = x.new_empty(batch * row_blocks, block_new)
+            for w, k, first, count in products:
+                torch.mm(w, k, out=out[:, first : first + count])
     out = out.view(batch, row_blocks * block_new)[:, :target]
     return out.reshape(*shape[:-1], target)

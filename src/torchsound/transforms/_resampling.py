@@ -47,19 +47,18 @@ class Resample(torch.nn.Module):
         gcd = math.gcd(self.orig_freq, self.new_freq)
         self._orig, self._new = self.orig_freq // gcd, self.new_freq // gcd
         if self._orig != self._new:
-            weights, groups, slot_of_phase, *self._layout = R._kernel(
-                self._orig, self._new, *params, dtype or torch.float32, torch.device("cpu")
-            )
-            self._groups = groups
-            self.register_buffer("kernel", weights.clone(), persistent=False)
-            self.register_buffer("slot_of_phase", slot_of_phase.clone(), persistent=False)
+            self._layout = R._kernel(self._orig, self._new, *params, dtype or torch.float32, torch.device("cpu"))
+            # the tensors as buffers, so that .to() moves them; the rest of the layout is plain ints
+            self.register_buffer("kernel", self._layout.weights.clone(), persistent=False)
+            self.register_buffer("slot_of_phase", self._layout.slot_of_phase.clone(), persistent=False)
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         if self._orig == self._new:
             return waveform
         R.check_float("waveform", waveform, fn="Resample")
         x, dtype = R.upcast(waveform)
-        kernel = self.kernel.to(device=x.device, dtype=x.dtype)
-        slot_of_phase = self.slot_of_phase.to(x.device)
-        y = R._apply(x, kernel, self._groups, slot_of_phase, *self._layout, self._orig, self._new)
+        kernel = self._layout._replace(
+            weights=self.kernel.to(device=x.device, dtype=x.dtype), slot_of_phase=self.slot_of_phase.to(x.device)
+        )
+        y = R._apply(x, kernel, self._orig, self._new)
         return R.restore(y, dtype)
