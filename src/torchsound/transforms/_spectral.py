@@ -81,7 +81,7 @@ class Spectrogram(torch.nn.Module):
         super().__init__()
         self.n_fft = n_fft
         self.win_length, self.hop_length = _resolve("Spectrogram", n_fft, win_length, hop_length)
-        check_choice("pad_mode", pad_mode, ("reflect", "constant", "replicate", "circular"), fn="Spectrogram")
+        check_choice("pad_mode", pad_mode, _spectral._PAD_MODES, fn="Spectrogram")
         self.register_buffer("window", _make_window(window_fn, self.win_length, wkwargs))
         self.pad = pad
         self.power = power
@@ -122,7 +122,7 @@ class InverseSpectrogram(torch.nn.Module):
         super().__init__()
         self.n_fft = n_fft
         self.win_length, self.hop_length = _resolve("InverseSpectrogram", n_fft, win_length, hop_length)
-        check_choice("pad_mode", pad_mode, ("reflect", "constant", "replicate", "circular"), fn="InverseSpectrogram")
+        check_choice("pad_mode", pad_mode, _spectral._PAD_MODES, fn="InverseSpectrogram")
         self.register_buffer("window", _make_window(window_fn, self.win_length, wkwargs))
         self.pad = pad
         self.normalized = normalized
@@ -219,7 +219,7 @@ class PitchShift(torch.nn.Module):
         pad_mode: str = "reflect",
     ) -> None:
         super().__init__()
-        check_choice("pad_mode", pad_mode, ("reflect", "constant", "replicate", "circular"), fn="PitchShift")
+        check_choice("pad_mode", pad_mode, _spectral._PAD_MODES, fn="PitchShift")
         self.pad_mode = pad_mode
         self.sample_rate = sample_rate
         self.n_steps = n_steps
