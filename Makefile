@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "torch==$(TORCH)"
 	$(PY) -m pip install -q -e ".[ffmpeg,plot,dev]"
+	bash tools/install_oracle.sh $(VENV)/oracles/torchaudio28 $(PY)
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -137,3 +137,11 @@ def has_cuda() -> bool:
 # of 2 torch threads each on 2 cores, small ops spend most of their time waiting for threads.
 _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 torch.set_num_threads(max(1, (os.cpu_count() or 1) // _workers))
+
+
+@pytest.fixture(scope="session")
+def torchaudio28():
+    """torchaudio 2.8's pure-Python code (see tests/_oracle.py)."""
+    from _oracle import torchaudio28 as load
+
+    return load()
