@@ -57,7 +57,12 @@ class Source:
         self.path: Optional[str] = None
         self.buffer: Optional[memoryview] = None
         self.fileobj = None
-        if isinstance(uri, (str, os.PathLike)):
+        from ._url import fetch, is_url
+
+        if is_url(uri):  # http(s)://, as torchaudio's FFmpeg backend: fetched into memory
+            self.buffer = memoryview(fetch(uri)).cast("B")
+            self.size = len(self.buffer)
+        elif isinstance(uri, (str, os.PathLike)):
             self.path = os.fspath(uri)
             if isinstance(self.path, bytes):
                 self.path = os.fsdecode(self.path)
