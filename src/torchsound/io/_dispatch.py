@@ -247,8 +247,11 @@ def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate:
         src = src.unsqueeze(0 if channels_first else 1)
     if src.dim() != 2:
         raise ValueError(f"save: src must be 2D (channel, time) or (time, channel), got shape {tuple(src.shape)}")
-    if src.is_complex() or src.dtype == torch.bool:
-        raise TypeError(f"save: src must be a real float or integer tensor, got {src.dtype}")
+    if not (src.is_floating_point() or src.dtype in _SAVE_INT_DTYPES):
+        hint = " (64-bit full scale would make small integers silent: convert to int32 or float)" \
+            if src.dtype == torch.int64 else ""
+        raise TypeError("save: src must be a float tensor in [-1, 1] or integer PCM (uint8, int8, int16, int32), "
+                        f"got {src.dtype}{hint}")
     check_int("sample_rate", int(sample_rate) if isinstance(sample_rate, float) and sample_rate.is_integer() else sample_rate,
               fn="save", minimum=1)
     sample_rate = int(sample_rate)
@@ -260,6 +263,16 @@ def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate:
         what = "a file object" if hasattr(uri, "write") else f"{uri!r} (no extension)"
         raise ValueError(f"save: format is required when saving to {what}")
     if encoding is not None:
+
+    Raises:
+        ValueError: NaN or infinite samples (no encoder can store them: clean them first, e.g. with
+            ``torch.nan_to_num``); no frames for a compressed format (FLAC, MP3, Vorbis, Opus, or
+            anything FFmpeg writes: they cannot hold an empty stream; WAV and the other uncompressed
+            containers write a valid empty file); more channels or a higher ``sample_rate`` than the
+            format stores (WAV: 65535 channels and a byte rate within 32 bits; see the message for others).
+        TypeError: a dtype other than float, uint8, int8, int16 or int32. int64 is refused rather
+            than read as 64-bit full scale (where 0..3 would be silence): convert it to int32 or float.
+        OSError: the destination cannot be written; the message names it.
         encoding = encoding.upper()
     backend = _check_backend(backend)
     from . import _soundfile
@@ -275,12 +288,16 @@ def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate:
 
     if backend == "wav":
         from . import _wav
+    _check_finite(frames)
 
         kind, bits = _wav_encoding(frames.dtype, encoding, bits_per_sample)
         if compression is not None:
             raise ValueError("save: compression does not apply to WAV")
         with atomic_output(uri) as f:
-            _wav.write(f, frames, sample_rate, kind, bits)
+            if frames.shape[0]:
+                _wav.write(f, frames, sample_rate, kind, bits)
+            else:  # a header alone is a valid empty WAV file
+                f.write(_wav.header_bytes(sample_rate, frames.shape[1], kind, bits, 0))
     elif backend == "soundfile":
         with atomic_output(uri) as f:
             _soundfile.save(f, frames, sample_rate, fmt, encoding, bits_per_sample, compression)
@@ -292,6 +309,8 @@ def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate:
 
 
 def _wav_encoding(dtype: torch.dtype, encoding: Optional[str], bits: Optional[int]) -> Tuple[str, int]:
+    if frames.shape[0] == 0 and (backend == "ffmpeg" or fmt in _COMPRESSED):
+        raise ValueError(f"save: src has no frames; {fmt.upper()} files cannot hold an empty stream (WAV can)")
     """(kind, bits) for a WAV file, following torchaudio 2.8's rules for ``encoding``/``bits_per_sample``."""
     if bits is not None and bits not in (8, 16, 24, 32, 64):
         raise ValueError(f"save: bits_per_sample for WAV must be 8, 16, 24, 32 or 64, got {bits}")
@@ -299,6 +318,7 @@ def _wav_encoding(dtype: torch.dtype, encoding: Optional[str], bits: Optional[in
         if bits is None:
             bits = {torch.uint8: 8, torch.int16: 16, torch.int32: 32}.get(dtype, 16)
         if bits == 64:
+        _check_wav_limits(frames.shape[1], sample_rate, bits)
             return "float", 64
         return "pcm", bits
     if encoding == "PCM_S":
@@ -311,6 +331,34 @@ def _wav_encoding(dtype: torch.dtype, encoding: Optional[str], bits: Optional[in
     if encoding == "PCM_U":
         if bits not in (None, 8):
             raise ValueError(f"save: WAV unsigned PCM is 8-bit only, got bits_per_sample={bits}")
+_SAVE_INT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32)
+# Formats whose encoders cannot write an empty stream (libsndfile leaves 0 bytes or a file nothing reads).
+_COMPRESSED = ("flac", "mp3", "ogg", "vorbis", "opus")
+
+
+def _check_finite(frames: torch.Tensor) -> None:
+    """Refuse NaN/inf before any encoder sees them (LAME aborts the process; PCM writers silently clip)."""
+    if not frames.is_floating_point():
+        return
+    bad = ~torch.isfinite(frames)
+    if bool(bad.any()):
+        frame, channel = (int(i) for i in bad.nonzero()[0])
+        raise ValueError(f"save: src has {int(bad.sum())} non-finite sample(s) (NaN or inf), the first at "
+                         f"channel {channel}, frame {frame}; no audio format stores them: replace them first "
+                         "(e.g. torch.nan_to_num(src, nan=0.0, posinf=1.0, neginf=-1.0))")
+
+
+def _check_wav_limits(channels: int, sample_rate: int, bits: int) -> None:
+    """The WAV header's fields: 16-bit channel count, 32-bit sample rate and byte rate."""
+    if channels > 0xFFFF:
+        raise ValueError(f"save: WAV stores at most 65535 channels (a 16-bit header field), got {channels}")
+    frame_bytes = (bits + 7) // 8 * channels
+    highest = 0xFFFFFFFF // frame_bytes
+    if sample_rate > highest:
+        raise ValueError(f"save: sample_rate {sample_rate} is too high for WAV with {channels} channel(s) of {bits} bits: "
+                         f"the header's byte rate must fit in 32 bits, so at most {highest} Hz")
+
+
         return "pcm", 8
     if encoding == "PCM_F":
         bits = bits or (64 if dtype == torch.float64 else 32)

@@ -227,9 +227,16 @@ def _pcm_data(src: torch.Tensor, bits: int, subtype: str) -> np.ndarray:
 
 def _float_data(src: torch.Tensor) -> np.ndarray:
     if src.is_floating_point():
+    _check_write_limits(format, src.shape[1], sample_rate)
         return src.to(torch.float32).numpy()
     return (pcm_integers(src, 32).to(torch.float64) / 2**31).to(torch.float32).numpy()
 
+        if encoding is None and bits_per_sample is None and not soundfile.check_format(sf_format, subtype):
+            subtype, bits = "PCM_16", 16  # the container has no float (e.g. NIST) or 8-bit form: 16-bit PCM
+        if not soundfile.check_format(sf_format, subtype):
+            stored = ", ".join(soundfile.available_subtypes(sf_format))
+            raise ValueError(f"save: format {format!r} cannot store {subtype} samples (encoding={encoding!r}, "
+                             f"bits_per_sample={bits_per_sample!r}); it stores: {stored}")
 
 def _mp3_bit_rates(sample_rate: int) -> Tuple[int, int]:
     """(lowest, highest) bit rate in kbit/s of the MPEG version LAME uses at ``sample_rate``."""
@@ -248,6 +255,31 @@ def _compression_kwargs(format: str, compression, sample_rate: int = 44100) -> d
     - OGG/Vorbis: quality -1..10 (sox's scale; 10 is best).
     - Opus: a libsndfile compression level in [0, 1].
     A :class:`~torchsound.io.CodecConfig` gives ``compression_level`` / ``bit_rate`` in FFmpeg's terms.
+# What each encoder accepts, checked before libsndfile sees it: past these limits libsndfile says
+# "Format not recognised", or (Vorbis above 255 channels or 200 kHz) crashes the process.
+_MAX_CHANNELS = {"flac": 8, "mp3": 2, "ogg": 255, "vorbis": 255, "opus": 255}
+_MAX_RATE = {"flac": 655350, "ogg": 200000, "vorbis": 200000}
+_RATES = {"mp3": (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000),
+          "opus": (8000, 12000, 16000, 24000, 48000)}
+_LIBSNDFILE_MAX_CHANNELS = 1024
+
+
+def _check_write_limits(format: str, channels: int, sample_rate: int) -> None:
+    most = _MAX_CHANNELS.get(format, _LIBSNDFILE_MAX_CHANNELS)
+    if channels > most:
+        who = format if format in _MAX_CHANNELS else f"libsndfile's {format} writer"
+        raise ValueError(f"save: {who} stores at most {most} channels, got {channels} "
+                         "(WAV through the default 'wav' backend stores up to 65535)")
+    rates = _RATES.get(format)
+    if rates is not None and sample_rate not in rates:
+        raise ValueError(f"save: {format} supports sample rates {', '.join(map(str, rates))} Hz only, got "
+                         f"sample_rate={sample_rate}; resample first, e.g. to {rates[-1]} "
+                         f"(torchaudio.functional.resample(waveform, {sample_rate}, {rates[-1]}))")
+    highest = _MAX_RATE.get(format, 2**31 - 1)
+    if sample_rate > highest:
+        raise ValueError(f"save: {format} supports sample rates up to {highest} Hz, got sample_rate={sample_rate}")
+
+
     """
     if compression is None:
         return {}
