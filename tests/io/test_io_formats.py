@@ -20,7 +20,7 @@ def _sf_read(path, dtype="float32"):
 def test_top_level_and_io_namespace_export_the_same_functions():
     for name in ["load", "save", "info", "AudioMetaData", "list_audio_backends", "get_audio_backend", "set_audio_backend"]:
         assert getattr(torchsound, name) is getattr(torchsound.io, name)
-    assert {"wav", "soundfile", "ffmpeg"} <= set(torchsound.list_audio_backends())
+    assert torchsound.list_audio_backends() == ["ffmpeg", "soundfile"]  # torchaudio 2.8's names and order
 
 
 @pytest.mark.parametrize("bits", [8, 16, 24])
@@ -180,8 +180,9 @@ def test_backend_argument_and_default(tmp_path):
     finally:
         torchsound.set_audio_backend(None)
     assert torchsound.get_audio_backend() is None
-    with pytest.raises(ValueError, match="sox"):
-        torchsound.set_audio_backend("sox")
+    with pytest.warns(UserWarning, match="no libsox"):  # torchaudio's sox names choose by format here
+        torchsound.set_audio_backend("sox_io")
+    assert torchsound.get_audio_backend() is None
 
 
 @pytest.mark.parametrize("fmt", ["flac", "ogg", "opus", "aiff"])

@@ -2,6 +2,8 @@
 
 A namespace declares ``name -> submodule`` and imports the submodule on first access, so
 ``import torchsound`` stays cheap and a module that fails to import only breaks its own names.
+A name torchaudio 2.8 has and the namespace lacks raises ``torchsound.compat.NotProvidedError``
+(an ``AttributeError``) saying it is not provided yet.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ def attach(package: str, names: Dict[str, str], submodules: Iterable[str] = ()) 
         elif name in submodules:
             value = importlib.import_module(f".{name}", package)
         else:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            from ..compat._missing import attribute_error
+
+            raise attribute_error(package, name)  # says so when torchaudio 2.8 has the name and we don't yet
         setattr(importlib.import_module(package), name, value)  # cache: __getattr__ runs once per name
         return value
 

@@ -44,10 +44,16 @@ class AudioMetaData:
 
 
 def list_audio_backends() -> List[str]:
-    """Backends usable here: ``"wav"`` and ``"soundfile"`` always, ``"ffmpeg"`` when PyAV is installed."""
-    backends = ["wav", "soundfile"]
+    """torchaudio's names of the backends usable here, in torchaudio's order.
+
+    ``["ffmpeg", "soundfile"]`` with PyAV installed (extra ``ffmpeg``), ``["soundfile"]`` without.
+    ``"sox"`` is never listed: torchsound has no libsox to read files with (its sox effects are
+    its own code); ``backend="sox"``/``"sox_io"`` are still accepted and choose by format, with
+    a warning. The native WAV reader (``backend="wav"``) works behind every name and is not listed.
+    """
+    backends = ["soundfile"]
     if importlib.util.find_spec("av") is not None:
-        backends.append("ffmpeg")
+        backends.insert(0, "ffmpeg")
     return backends
 
 
@@ -57,20 +63,34 @@ def get_audio_backend() -> Optional[str]:
 
 
 def set_audio_backend(backend: Optional[str]):
-    """Make ``backend`` the default of ``load``/``info``/``save``; ``None`` restores choice by format."""
+    """Make ``backend`` the default of ``load``/``info``/``save``; ``None`` restores choice by format.
+
+    torchaudio's ``"sox_io"`` and ``"sox"`` map to ``None`` (choose by format), with a warning.
+    """
     global _default_backend
-    if backend is not None:
-        _check_backend(backend)
-    _default_backend = backend
+    _default_backend = None if backend is None else _check_backend(backend)
+
+
+# torchaudio's libsox backend names: torchsound has no libsox, so these choose by format.
+_SOX_NAMES = ("sox", "sox_io")
 
 
 def _check_backend(backend: Optional[str]) -> Optional[str]:
+    """The backend to use for ``backend`` (a name, or None for the default set by set_audio_backend)."""
     if backend is None:
         return _default_backend
-    if backend == "sox":
-        raise ValueError("backend 'sox' is not available: torchsound has no libsox; use 'soundfile', 'wav' or 'ffmpeg'")
+    if backend in _SOX_NAMES:
+        import warnings
+
+        warnings.warn(
+            f"backend {backend!r}: torchsound has no libsox; files are read and written by the backend "
+            "chosen for their format (libsndfile, FFmpeg or the native WAV reader)",
+            stacklevel=3,
+        )
+        return None
     if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, _BACKENDS))} or None; got {backend!r}")
+        names = ", ".join(map(repr, _BACKENDS + _SOX_NAMES))
+        raise ValueError(f"backend must be one of {names} or None; got {backend!r}")
     if backend == "ffmpeg":
         from .._internal.optional import require
 

@@ -32,7 +32,7 @@ def set_log_level(log_level: int) -> None:
     _av().logging.set_level(None if int(log_level) == -8 else int(log_level))
 
 
-def _codecs(mode: str) -> Dict[str, str]:
+def _codecs(mode: str, kind: str = "audio") -> Dict[str, str]:
     av = _av()
     out = {}
     for name in av.codecs_available:
@@ -40,7 +40,7 @@ def _codecs(mode: str) -> Dict[str, str]:
             codec = av.codec.Codec(name, mode)
         except Exception:  # noqa: BLE001 - a name without this direction (decoder or encoder)
             continue
-        if codec.type == "audio":
+        if codec.type == kind:
             out[codec.name] = codec.long_name
     return dict(sorted(out.items()))
 
@@ -53,6 +53,16 @@ def get_audio_decoders() -> Dict[str, str]:
 def get_audio_encoders() -> Dict[str, str]:
     """Audio encoder name -> description."""
     return _codecs("w")
+
+
+def get_video_decoders() -> Dict[str, str]:
+    """Video decoder name -> description (torchsound decodes audio only; listed as torchaudio 2.8 did)."""
+    return _codecs("r", "video")
+
+
+def get_video_encoders() -> Dict[str, str]:
+    """Video encoder name -> description (torchsound encodes audio only; listed as torchaudio 2.8 did)."""
+    return _codecs("w", "video")
 
 
 def _formats(mode: str) -> Dict[str, str]:
