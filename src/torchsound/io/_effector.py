@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from typing import Iterator, List, Optional
+import re
+from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -61,7 +62,10 @@ class AudioEffector:
             blocks = graph.push(data) + graph.push(None)
             return torch.from_numpy(np.concatenate(blocks)) if blocks else waveform[:0]
         encoded = self._encode(waveform.detach().cpu(), int(sample_rate), fmt)
-        reader = StreamReader(encoded.getvalue(), format=None)
+        # Read back with the same format: headerless ones (G.722, raw mu-law) can't be recognized otherwise,
+        # and raw PCM needs its rate and channels, as torchaudio passes them.
+        option = {"sample_rate": str(self._rate), "ch_layout": f"{self._channels}c"} if _is_raw_pcm(self.format) else None
+        reader = StreamReader(encoded.getvalue(), format=self.format, option=option)
         reader.add_audio_stream(-1, -1, filter_desc=self._output_chain(out_rate, fmt, channels, num_frames))
         reader.process_all_packets()
         (chunk,) = reader.pop_chunks()
@@ -70,8 +74,13 @@ class AudioEffector:
     def _encode(self, waveform: torch.Tensor, sample_rate: int, fmt: str) -> io.BytesIO:
         buffer = io.BytesIO()
         writer = StreamWriter(buffer, format=self.format)
+        # Encoders with fixed rates or channels (G.722: 16 kHz mono; Opus: 8-48 kHz) get the input
+        # converted for them; the decoded result is converted back below.
+        rate, channels = _encoder_rate_channels(self.format, self.encoder, sample_rate, waveform.shape[1])
+        self._rate, self._channels = rate or sample_rate, channels or waveform.shape[1]
         writer.add_audio_stream(sample_rate, waveform.shape[1], format=fmt, encoder=self.encoder,
-                                codec_config=self.codec_config, filter_desc=self.effect)
+                                codec_config=self.codec_config, filter_desc=self.effect,
+                                encoder_sample_rate=rate, encoder_num_channels=channels)
         with writer:
             writer.write_audio_chunk(0, waveform)
         buffer.seek(0)
@@ -109,3 +118,29 @@ class AudioEffector:
                 n = min(frames_per_chunk, buffered)
                 yield torch.from_numpy(joined[:n].copy())
                 pending, buffered = [joined[n:]], buffered - n
+
+
+def _is_raw_pcm(format: str) -> bool:
+    """FFmpeg's headerless PCM formats ("mulaw", "alaw", "s16le", "u8", "f32be", ...)."""
+    return re.fullmatch(r"mulaw|alaw|[suf](8|16|24|32|64)(le|be)?", format) is not None
+
+
+def _encoder_rate_channels(format: str, encoder: Optional[str], sample_rate: int, channels: int) -> Tuple[Optional[int], Optional[int]]:
+    """(encoder_sample_rate, encoder_num_channels) for the codec ``format`` uses; None where the input fits."""
+    import av
+
+    from ._ffmpeg import _ENCODERS, _MUXERS
+    from ._stream import encoder_limits
+
+    codec = encoder or _ENCODERS.get(format)
+    if codec is None:
+        try:
+            with av.open(io.BytesIO(), "w", format=_MUXERS.get(format, format)) as probe:
+                codec = probe.default_audio_codec
+        except Exception:  # noqa: BLE001 - an unknown format: the writer reports it
+            return None, None
+    rates, most = encoder_limits(codec)
+    rate = None
+    if rates and sample_rate not in rates:  # the nearest rate at or above the input, else the highest
+        rate = next((r for r in rates if r >= sample_rate), rates[-1])
+    return rate, (most if most is not None and channels > most and codec not in ("vorbis", "libvorbis") else None)

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from .._internal.optional import require
-from ._source import Source, atomic_output, sniff_format
+from ._source import AudioFileError, Source, atomic_output, sniff_format
 
 _BLOCK = 4096  # frames read from libsndfile per packet
 
@@ -125,49 +125,155 @@ def convert_format(chunk: np.ndarray, fmt: Optional[str]) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- decoders
+#
+# Every decoder describes its streams as FFmpeg does (codec names, decoded sample formats, nb_frames),
+# hands out (time, channel) blocks in the decoded sample format, and turns any failure while
+# decoding into an AudioFileError naming the file and the position reached.
+
+# libsndfile subtype -> (FFmpeg codec in WAV-like containers, FFmpeg's decoded sample format)
+_SND_PCM = {"PCM_S8": ("pcm_s8", "u8"), "PCM_U8": ("pcm_u8", "u8"), "PCM_16": ("pcm_s16{e}", "s16"),
+            "PCM_24": ("pcm_s24{e}", "s32"), "PCM_32": ("pcm_s32{e}", "s32"), "FLOAT": ("pcm_f32{e}", "flt"),
+            "DOUBLE": ("pcm_f64{e}", "dbl"), "ULAW": ("pcm_mulaw", "s16"), "ALAW": ("pcm_alaw", "s16")}
+# numpy dtype libsndfile reads for FFmpeg's sample format (FFmpeg's integers are left-aligned, as libsndfile's)
+_READ_DTYPE = {"u8": "int16", "s16": "int16", "s32": "int32", "flt": "float32", "fltp": "float32", "dbl": "float64"}
+
+
+def _failure(src: Source, position: int, rate: float, err: BaseException) -> AudioFileError:
+    """An error raised while decoding, as an AudioFileError naming the file and where decoding stopped."""
+    reason = str(err)
+    if isinstance(err, AudioFileError) and reason.startswith(f"{src.name}: "):
+        reason = reason[len(src.name) + 2:]
+    reason = " ".join(reason.split()) or type(err).__name__
+    return src.error(f"decoding failed at frame {position} ({position / rate:.3f} s): {reason}")
+
+
+class _WavDecoder:
+    """Native WAV source (the parser ``load`` uses): one stream in its own sample format, u8 as uint8."""
+
+    def __init__(self, src: Source, header):
+        self._src, self._hdr, self._pos = src, header, 0
+        h = header
+        codec = {"ulaw": "pcm_mulaw", "alaw": "pcm_alaw"}.get(h.kind) or (
+            "pcm_u8" if h.sample_bytes == 1 else f"pcm_{'f' if h.kind == 'float' else 's'}{8 * h.sample_bytes}le")
+        fmt = {1: "u8", 2: "s16", 3: "s32", 4: "s32"}[h.sample_bytes] if h.kind == "pcm" else (
+            {4: "flt", 8: "dbl"}[h.sample_bytes] if h.kind == "float" else "s16")
+        self.streams = [SourceAudioStream("audio", codec, _codec_long_name(codec), fmt,
+                                          h.sample_rate * h.block_align * 8, 0, 8 * h.sample_bytes, {},
+                                          float(h.sample_rate), h.num_channels)]
+        self.metadata: Dict[str, str] = {}
+        self.best_audio = 0
+
+    def read(self, stream_index: int) -> Optional[np.ndarray]:
+        from . import _wav
+
+        count = min(_BLOCK, self._hdr.num_frames - self._pos)
+        if count <= 0:
+            return None
+        try:
+            raw = _wav.read_frames(self._src, self._hdr, self._pos, count)
+            block = _wav.to_tensor(raw, self._hdr, False, False).numpy()
+            if len(block) < count:
+                raise EOFError(f"the file ended {count - len(block)} frames early")
+        except Exception as err:  # noqa: BLE001 - any failure of the source is a decoding failure
+            raise _failure(self._src, self._pos, self._hdr.sample_rate, err) from err
+        self._pos += count
+        return np.array(block)  # own the memory (not a view of a memory map)
+
+    def seek(self, frame: int, mode: str) -> int:
+        self._pos = min(frame, self._hdr.num_frames)
+        return self._pos
+
+    def close(self) -> None:
+        pass
+
+
+def _codec_long_name(codec: str) -> str:
+    try:
+        return _av().codec.Codec(codec, "r").long_name
+    except Exception:  # noqa: BLE001 - PyAV missing: the short name says it
+        return codec
+
 
 class _SndDecoder:
-    """libsndfile source: one stream, read a block at a time in its own precision."""
+    """libsndfile source (FLAC, OGG/Vorbis, AIFF, ...): one stream, read a block at a time in its own precision."""
 
     def __init__(self, src: Source):
         import soundfile
 
         from . import _soundfile
 
+        self._src = src
         self._f = _soundfile._open(src, None)
         f = self._f
-        self.is_mp3 = f.format == "MP3"
-        self.dtype = {"PCM_16": "int16", "PCM_S8": "int16", "PCM_U8": "int16", "PCM_24": "int32",
-                      "PCM_32": "int32", "DOUBLE": "float64"}.get(f.subtype, "float32")
+        self.is_mp3, self._is_ogg = f.format == "MP3", f.format == "OGG"
+        endian = "be" if f.format in ("AIFF", "CAF") else "le"
+        if f.format == "FLAC":  # FFmpeg decodes 8/16-bit FLAC to s16, deeper to s32
+            codec, fmt = "flac", "s16" if f.subtype in ("PCM_S8", "PCM_16") else "s32"
+        elif f.subtype in ("VORBIS", "OPUS", "MPEG_LAYER_III", "MPEG_LAYER_II", "MPEG_LAYER_I"):
+            codec = {"VORBIS": "vorbis", "OPUS": "opus"}.get(f.subtype, "mp3" if f.subtype.endswith("III") else "mp2")
+            fmt = "fltp"
+        elif f.subtype in _SND_PCM:
+            codec, fmt = _SND_PCM[f.subtype]
+            codec = codec.format(e=endian)
+        else:
+            codec, fmt = f.subtype.lower(), "flt"
+        self.dtype = _READ_DTYPE[fmt]
+        self._u8 = fmt == "u8"
         encoding, bits = _soundfile._describe(f)
-        codec = {"FLAC": "flac", "VORBIS": "vorbis", "MP3": "mp3", "OPUS": "opus"}.get(encoding, f"pcm_{f.subtype.lower()}")
-        self.streams = [SourceAudioStream("audio", codec, f"{f.format_info} {f.subtype_info}",
-                                          _sample_format(np.dtype(self.dtype)), None, f.frames, bits,
-                                          {}, float(f.samplerate), f.channels)]
+        self.streams = [SourceAudioStream("audio", codec, f"{f.format_info} {f.subtype_info}", fmt, None, 0,
+                                          bits, {}, float(f.samplerate), f.channels)]
         self.sample_rate, self.channels = f.samplerate, f.channels
         self.metadata = {k: v for k, v in f.copy_metadata().items() if v} if hasattr(f, "copy_metadata") else {}
+        self.best_audio = 0
         self._pending_mp3 = None
+        self._pos = 0
         self._soundfile = soundfile
 
-    def read(self, stream_index: int) -> Optional[np.ndarray]:
+    def _read_block(self) -> np.ndarray:
         if self.is_mp3:  # libsndfile 1.2 garbles MP3 on a second read: decode once, hand out blocks
             if self._pending_mp3 is None:
                 self._pending_mp3 = self._f.read(dtype=self.dtype, always_2d=True)
-                self._mp3_pos = 0
-            block = self._pending_mp3[self._mp3_pos : self._mp3_pos + _BLOCK]
-            self._mp3_pos += len(block)
-            return block if len(block) else None
-        block = self._f.read(frames=_BLOCK, dtype=self.dtype, always_2d=True)
-        return block if len(block) else None
+            return self._pending_mp3[self._pos : self._pos + _BLOCK]
+        return self._f.read(frames=_BLOCK, dtype=self.dtype, always_2d=True)
+
+    def read(self, stream_index: int) -> Optional[np.ndarray]:
+        try:
+            block = self._read_block()
+        except Exception as err:  # noqa: BLE001 - libsndfile and file-object errors alike
+            raise _failure(self._src, self._pos, self.sample_rate, err) from err
+        if not len(block):
+            if not self.is_mp3 and self._f.frames > self._pos:
+                raise _failure(self._src, self._pos, self.sample_rate, EOFError(
+                    f"the header promises {self._f.frames} frames (truncated or corrupt file)"))
+            return None
+        self._pos += len(block)
+        if self._u8:  # libsndfile has no uint8 output: 8-bit PCM comes as the top byte of int16
+            block = ((block >> 8) + 128).astype(np.uint8)
+        return block
 
     def seek(self, frame: int, mode: str) -> int:
+        frame = min(frame, self._f.frames) if not self.is_mp3 else frame
         if self.is_mp3:
             if self._pending_mp3 is None:
-                self.read(0)
-            self._mp3_pos = min(frame, len(self._pending_mp3))
-            return self._mp3_pos
-        frame = min(frame, self._f.frames)
-        self._f.seek(frame)
+                self._read_block()
+            self._pos = min(frame, len(self._pending_mp3))
+            return self._pos
+        if self._is_ogg:  # libsndfile's Ogg seek can crash on damaged files: reopen, decode and skip
+            from . import _soundfile
+
+            self._f.close()
+            self._f, self._pos = _soundfile._open(self._src, None), 0
+            while self._pos < frame:
+                block = self._f.read(frames=min(_BLOCK, frame - self._pos), dtype=self.dtype, always_2d=True)
+                if not len(block):
+                    break
+                self._pos += len(block)
+            return self._pos
+        try:
+            self._f.seek(frame)
+        except Exception as err:  # noqa: BLE001
+            raise _failure(self._src, frame, self.sample_rate, err) from err
+        self._pos = frame
         return frame
 
     def close(self) -> None:
@@ -182,35 +288,59 @@ class _AVDecoder:
         self._format, self._option = format, option
         self._decoders: Dict[int, Tuple[Optional[str], Optional[Dict[str, str]]]] = {}
         self._open()
-        self.streams = [self._describe(s) for s in self._container.streams]
-        self.metadata = dict(self._container.metadata)
+        try:
+            self.streams = [self._describe(s) for s in self._container.streams]
+            best = self._container.streams.best("audio")  # FFmpeg's av_find_best_stream, as torchaudio
+            self.best_audio = None if best is None else best.index
+            self.metadata = dict(self._container.metadata)
+        except Exception as err:  # noqa: BLE001
+            self._container.close()
+            raise src.error(f"cannot read the stream descriptions ({_reason(err)})") from None
 
     def _open(self) -> None:
         av = _av()
         self._src.rewind()
         try:
-            self._container = av.open(self._src.for_library(), "r", format=self._format, options=self._option or {})
-        except (av.error.FFmpegError, ValueError, OSError) as err:
-            raise self._src.error(f"cannot open with FFmpeg ({err})") from None
+            from ._ffmpeg import _demuxer
+
+            self._container = av.open(self._src.for_library(), "r", format=_demuxer(self._format), options=self._option or {})
+        except AudioFileError:
+            raise
+        except Exception as err:  # noqa: BLE001 - FFmpeg, file-object and option errors alike
+            raise self._src.error(f"cannot open with FFmpeg ({_reason(err)})") from None
         self._iters: Dict[int, Iterator] = {}
         self._skip: Dict[int, int] = {}
+        self._pos: Dict[int, int] = {}
 
     @staticmethod
     def _describe(s):
         ctx = s.codec_context
-        if s.type == "audio":
+        if s.type == "audio" and ctx is not None:
             fmt = ctx.format.name if ctx.format else None
             bits = {"u8": 8, "s16": 16, "s32": 32, "flt": 32, "dbl": 64}.get((fmt or "").rstrip("p"), 0)
-            return SourceAudioStream("audio", ctx.name, ctx.codec.long_name, fmt, s.bit_rate or ctx.bit_rate or None,
-                                     s.frames or None, bits if ctx.name.startswith("pcm_") else 0, dict(s.metadata),
+            return SourceAudioStream("audio", ctx.codec.canonical_name, ctx.codec.long_name, fmt,
+                                     s.bit_rate or ctx.bit_rate or 0, s.frames or 0,
+                                     bits if ctx.name.startswith("pcm_") else 0, dict(s.metadata),
                                      float(ctx.sample_rate), ctx.layout.nb_channels)
-        return SourceStream(s.type or "", ctx.name if ctx else "", ctx.codec.long_name if ctx else "", None, None,
-                            None, None, dict(s.metadata))
+        # a stream FFmpeg has no decoder for (or not audio): described, but not decodable
+        return SourceStream(s.type or "", ctx.codec.canonical_name if ctx else "", ctx.codec.long_name if ctx else "",
+                            None, None, None, None, dict(s.metadata))
 
     def set_decoder(self, index: int, decoder: Optional[str], option: Optional[Dict[str, str]]) -> None:
+        av = _av()
+        stream = self._container.streams[index]
+        name = decoder or stream.codec_context.name
+        try:
+            ctx = av.codec.CodecContext.create(name, "r")
+        except Exception as err:  # noqa: BLE001
+            raise ValueError(f"decoder: FFmpeg has no decoder {name!r} ({_reason(err)})") from None
+        known = {o.name for o in ctx.supported_options.generic} | {o.name for o in ctx.supported_options.private}
+        unknown = sorted(set(option or {}) - known)
+        if unknown:
+            raise DecoderOptionError(f"decoder_option: unknown option(s) {unknown} for decoder {name!r}")
         self._decoders[index] = (decoder, option)
 
-    def _frames(self, index: int) -> Iterator[np.ndarray]:
+    def _frames(self, index: int) -> Iterator:
         av = _av()
         stream = self._container.streams[index]
         decoder, option = self._decoders.get(index, (None, None))
@@ -226,13 +356,14 @@ class _AVDecoder:
         yield from self._container.decode(stream)
 
     def read(self, index: int) -> Optional[np.ndarray]:
-        av = _av()
         if index not in self._iters:
             self._iters[index] = self._frames(index)
+        position = self._pos.get(index, 0)
         try:
             while True:
                 frame = next(self._iters[index], None)
                 if frame is None:
+                    self._check_complete(index)
                     return None
                 block = _frame_array(frame)
                 skip = self._skip.get(index, 0)
@@ -241,9 +372,20 @@ class _AVDecoder:
                     block = block[skip:]
                     if not len(block):
                         continue
+                self._pos[index] = position + len(block)
                 return block
-        except av.error.FFmpegError as err:
-            raise self._src.error(f"cannot decode audio data with FFmpeg ({err})") from None
+        except Exception as err:  # noqa: BLE001 - FFmpeg, numpy and file-object errors alike
+            raise _failure(self._src, position, self.streams[index].sample_rate, err) from err
+
+    def _check_complete(self, index: int) -> None:
+        # FFmpeg ends quietly where an MP3 is cut; its Xing/Info tag tells (as load checks it).
+        if self.streams[index].codec in ("mp3", "mp2") and self._src.size:
+            from . import _mp3
+
+            expected = _mp3.tag_stream_bytes(self._src)
+            if expected is not None and expected > self._src.size:
+                raise EOFError(f"the MP3 tag says the stream has {expected} bytes but the file holds only "
+                               f"{self._src.size} (truncated file)")
 
     def seek(self, frame: int, mode: str, index: int) -> int:
         # Exact positions come from counting decoded samples from the start: FFmpeg's seek lands on
@@ -256,35 +398,49 @@ class _AVDecoder:
             stream = self._container.streams[index]
             seconds = frame / stream.codec_context.sample_rate
             self._container.seek(int(seconds / stream.time_base), stream=stream, backward=True, any_frame=mode == "any")
+        self._pos = {index: frame}
         return frame
 
     def close(self) -> None:
         self._container.close()
 
 
+class DecoderOptionError(ValueError, RuntimeError):
+    """An unknown decoder option (a ValueError, and a RuntimeError as torchaudio raised it)."""
+
+
+def _reason(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 def _pick_decoder(src: Source, format: Optional[str], option) -> object:
+    """WAV: the native parser (as load); FLAC/Ogg/AIFF: libsndfile; the rest, options and hints: FFmpeg."""
     import importlib.util
 
     has_av = importlib.util.find_spec("av") is not None
-    kind = sniff_format(src.head(80)) or (format or "").lower() or None
-    if option or kind in ("mp3", "opus", "mp4") or format in ("mp3", "opus", "m4a", "aac"):
-        if has_av:
-            return _AVDecoder(src, format, option)
-    if not has_av or kind in ("wav", "flac", "ogg", "aiff") or (kind is None and _soundfile_can_read(src)):
-        return _SndDecoder(src)
+    kind = sniff_format(src.head(80))
+    hinted = (format or "").lower() or None
+    if option or (hinted and hinted != kind and hinted not in ("wav", "flac", "ogg", "vorbis", "aiff")):
+        if not has_av:
+            require("av", f"reading {src.name} with format/option")
+        return _AVDecoder(src, format, option)
+    if kind == "wav":
+        from . import _wav
+
+        try:
+            return _WavDecoder(src, _wav.read_header(src))
+        except _wav.Unsupported:  # ADPCM, GSM, ...: FFmpeg decodes those
+            pass
+    if has_av and kind in ("mp3", "opus", "mp4"):
+        return _AVDecoder(src, format, option)
+    if kind in ("wav", "flac", "ogg", "aiff") or not has_av:
+        try:
+            return _SndDecoder(src)
+        except AudioFileError:
+            if not has_av:
+                raise
+            src.rewind()  # e.g. FLAC in Ogg, which libsndfile does not read
     return _AVDecoder(src, format, option)
-
-
-def _soundfile_can_read(src: Source) -> bool:
-    import soundfile
-
-    try:
-        with soundfile.SoundFile(src.for_library()):
-            return True
-    except Exception:  # noqa: BLE001 - any failure means "not libsndfile's"
-        return False
-    finally:
-        src.rewind()
 
 
 # ----------------------------------------------------------------------------- filters
@@ -449,6 +605,7 @@ class StreamReader:
     def __init__(self, src, format: Optional[str] = None, option: Optional[Dict[str, str]] = None, buffer_size: int = 4096):
         self.src = src
         self._source = Source(src)
+        self._format, self._option = format, option
         self._dec = _pick_decoder(self._source, format, option)
         self._outputs: List[_Output] = []
         self._eof = False
@@ -464,7 +621,7 @@ class StreamReader:
 
     @property
     def default_audio_stream(self) -> Optional[int]:
-        return next((i for i, s in enumerate(self._dec.streams) if s.media_type == "audio"), None)
+        return self._dec.best_audio
 
     @property
     def default_video_stream(self) -> Optional[int]:
@@ -512,8 +669,12 @@ class StreamReader:
         if fmt is not None:
             convert_format(np.zeros((0, 1), np.float32), fmt)  # validates the name
         if decoder is not None or decoder_option:
-            if not isinstance(self._dec, _AVDecoder):
-                raise ValueError("decoder/decoder_option need the FFmpeg backend (MP3, Opus, AAC... or option=...)")
+            if not isinstance(self._dec, _AVDecoder):  # decoder choice is FFmpeg's: reopen the source with it
+                if self._outputs:
+                    raise ValueError("decoder/decoder_option: give them on the first output stream of this source "
+                                     "(it is decoded without FFmpeg so far)")
+                self._dec.close()
+                self._dec = _AVDecoder(self._source, self._format, self._option)
             self._dec.set_decoder(index, decoder, decoder_option)
         graph, rate, channels = None, info.sample_rate, info.num_channels
         if filter_desc:
@@ -566,8 +727,12 @@ class StreamReader:
         """Decode one block of the source into the output buffers. Returns 1 at the end of the stream, else 0."""
         if self._eof:
             return 1
-        if not self._outputs:
-            raise RuntimeError("process_packet: no output stream is configured")
+        if not self._outputs:  # as FFmpeg: the packet is read and dropped
+            index = self.default_audio_stream
+            if index is None or self._dec.read(index) is None:
+                self._eof = True
+                return 1
+            return 0
         progressed = False
         for index in sorted({o.source_index for o in self._outputs}):
             block = self._dec.read(index)
@@ -600,8 +765,8 @@ class StreamReader:
                 return 1
         return 0
 
-    def pop_chunks(self) -> Tuple[Optional[torch.Tensor], ...]:
-        """One chunk from every output stream (None where not enough frames are buffered yet)."""
+    def pop_chunks(self) -> List[Optional[torch.Tensor]]:
+        """One chunk from every output stream (None where not enough frames are buffered yet), as a list."""
         chunks = []
         for out in self._outputs:
             if out.buffered == 0 or (out.frames_per_chunk > 0 and out.buffered < out.frames_per_chunk and not out.eof):
@@ -612,7 +777,7 @@ class StreamReader:
             tensor.pts = out.position / out.sample_rate
             out.position += n
             chunks.append(tensor)
-        return tuple(chunks)
+        return chunks
 
     def stream(self, timeout: Optional[float] = None, backoff: float = 10.0) -> Iterator[Tuple[Optional[torch.Tensor], ...]]:
         """Iterate over chunk tuples until the source is exhausted (the last chunks may be shorter)."""
@@ -628,6 +793,8 @@ class StreamReader:
 
     def close(self) -> None:
         self._dec.close()
+        if hasattr(self._source, "close"):
+            self._source.close()
 
     def __enter__(self):
         return self
@@ -733,7 +900,9 @@ class StreamWriter:
         from . import _soundfile
 
         s = self._streams[0]
-        plain = (len(self._streams) == 1 and not option and not self._metadata and s.encoder is None and not s.encoder_option
+        # libsndfile's own Vorbis encoder (libvorbis) takes any channel count; FFmpeg's takes at most two.
+        default_encoder = s.encoder is None or (self._format in ("ogg", "oga", "vorbis") and s.encoder in ("vorbis", "libvorbis"))
+        plain = (len(self._streams) == 1 and not option and not self._metadata and default_encoder and not s.encoder_option
                  and s.filter_desc is None and s.encoder_sample_rate in (None, s.sample_rate)
                  and s.encoder_num_channels in (None, s.num_channels) and _soundfile.can_write(self._format)
                  and (s.codec_config is None or self._format in ("flac", "mp3")))
@@ -821,6 +990,28 @@ class _SndSink:
         self._file.close()
 
 
+def encoder_limits(codec: str) -> Tuple[Optional[List[int]], Optional[int]]:
+    """(sample rates, most channels) an FFmpeg encoder accepts; None where it takes any."""
+    try:
+        found = _av().codec.Codec(codec, "w")
+    except Exception:  # noqa: BLE001 - an unknown encoder: FFmpeg's own error comes later
+        return None, None
+    if found.name == "g722":  # G.722 is a 16 kHz mono codec (FFmpeg's encoder does not say so itself)
+        return [16000], 1
+    rates = found.audio_rates
+    return (sorted(rates) if rates else None), (2 if found.name == "vorbis" else None)
+
+
+def _check_encoder(codec: str, rate: int, channels: int, can_suggest: bool) -> None:
+    rates, most = encoder_limits(codec)
+    if rates and rate not in rates:
+        hint = "; pass encoder_sample_rate= to resample" if can_suggest else ""
+        raise ValueError(f"StreamWriter: encoder {codec!r} takes sample rates {rates}, got {rate}{hint}")
+    if most is not None and channels > most:
+        raise ValueError(f"StreamWriter: encoder {codec!r} takes at most {most} channel(s), got {channels}"
+                         + ("; libsndfile writes more with format='ogg' and no options" if codec == "vorbis" else ""))
+
+
 class _AVSink:
     """Streams encoded by FFmpeg (PyAV)."""
 
@@ -839,6 +1030,7 @@ class _AVSink:
             codec = s.encoder or _ENCODERS.get(fmt) or self._container.default_audio_codec
             rate = s.encoder_sample_rate or s.sample_rate
             channels = s.encoder_num_channels or s.num_channels
+            _check_encoder(codec, rate, channels, s.encoder_sample_rate is None)
             layout = {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
             stream = self._container.add_stream(codec, rate=rate, layout=layout)
             ctx = stream.codec_context
@@ -873,7 +1065,13 @@ class _AVSink:
                                                layout=layout)
             frame.sample_rate, frame.pts = rate, self._pts[i]
             self._pts[i] += len(block)
-            packets = stream.encode(frame)
+            try:
+                packets = stream.encode(frame)
+            except av.error.FFmpegError as err:  # the encoder opens on the first frame: options, formats
+                ctx = stream.codec_context
+                raise ValueError(f"StreamWriter: FFmpeg's {ctx.name!r} encoder refuses {ctx.sample_rate} Hz, "
+                                 f"{ctx.layout.nb_channels} channel(s), sample format {ctx.format.name!r}, options "
+                                 f"{dict(s.encoder_option or {})} ({_reason(err)})") from None
         for packet in packets:
             self._container.mux(packet)
 
