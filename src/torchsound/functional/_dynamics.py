@@ -119,7 +119,7 @@ def _envelope(levels: List[float], attack: float, decay: float, initial: float) 
 
 def compand(waveform: torch.Tensor, sample_rate: float, attack_decay: Sequence[Tuple[float, float]],
             points: Sequence[Tuple[float, Optional[float]]], soft_knee_db: float = 0.01, gain_db: float = 0.0,
-            initial_volume_db: float = 0.0, delay: float = 0.0) -> torch.Tensor:
+            initial_volume_db: float = 0.0, delay: float = 0.0, *, clip: bool = True) -> torch.Tensor:
     """Compress or expand the dynamic range, as sox's ``compand``.
 
     A level detector follows ``|x|`` with an ``attack`` time when it rises and a ``decay`` time when it
@@ -138,6 +138,11 @@ def compand(waveform: torch.Tensor, sample_rate: float, attack_decay: Sequence[T
         gain_db: gain added after the transfer function.
         initial_volume_db: the detector's starting level (<= 0 dB).
         delay: look-ahead delay in seconds.
+        clip: limit the output to [-1, 1] as sox's compander does (it saturates each sample it
+            writes); transfer functions that lift quiet speech by 20-30 dB push its peaks well past
+            full scale, so without this the output differs from sox wherever it is loud. ``False``
+            keeps the unbounded gain. (sox 14.4.2 flushes its last ``delay`` seconds without
+            saturating, so a sample past full scale there overflows to -1; here it saturates.)
 
     Returns:
         Tensor: the companded audio.
@@ -177,7 +182,8 @@ def compand(waveform: torch.Tensor, sample_rate: float, attack_decay: Sequence[T
         # sample m is scaled by the gain seen `lag` samples later; the last `lag` samples by the final gain
         lag = min(lag, n)
         gains = torch.cat([gains[..., lag:], gains[..., -1:].expand(*gains.shape[:-1], lag)], dim=-1)
-    return restore(x * gains, dtype)
+    y = x * gains
+    return restore(y.clamp(-1.0, 1.0) if clip else y, dtype)
 
 
 def crossover_split(waveform: torch.Tensor, sample_rate: float, frequency: float) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -219,7 +225,8 @@ def crossover_split(waveform: torch.Tensor, sample_rate: float, frequency: float
             lfilter(waveform, a, torch.tensor(square(high), **opts), clamp=False))
 
 
-def mcompand(waveform: torch.Tensor, sample_rate: float, bands: Sequence[dict], crossovers: Sequence[float]) -> torch.Tensor:
+def mcompand(waveform: torch.Tensor, sample_rate: float, bands: Sequence[dict], crossovers: Sequence[float], *,
+             clip: bool = True) -> torch.Tensor:
     """Multi-band compander, as sox's ``mcompand``: split at ``crossovers`` (Hz, increasing) with
     Linkwitz-Riley crossovers, compand each band with its own settings, and sum.
 
@@ -229,6 +236,7 @@ def mcompand(waveform: torch.Tensor, sample_rate: float, bands: Sequence[dict], 
         bands: one dict of :func:`compand` keyword arguments per band (``attack_decay``, ``points``,
             and optionally ``soft_knee_db``, ``gain_db``, ``initial_volume_db``, ``delay``).
         crossovers: ``len(bands) - 1`` crossover frequencies.
+        clip: limit each band and their sum to [-1, 1], as sox does (see :func:`compand`).
 
     Returns:
         Tensor: the companded audio.
@@ -247,6 +255,6 @@ def mcompand(waveform: torch.Tensor, sample_rate: float, bands: Sequence[dict], 
             part, rest = crossover_split(rest, sample_rate, crossovers[i])
         else:
             part = rest
-        y = compand(part, sample_rate, **band)
+        y = compand(part, sample_rate, **band, clip=clip)
         out = y if out is None else out + y
-    return out
+    return out.clamp(-1.0, 1.0) if clip else out

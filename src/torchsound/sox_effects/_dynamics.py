@@ -77,6 +77,8 @@ def _mcompand(x, sr, a: EffectArgs):
             bands.append(parse_compand(sub, sr, x.shape[-2]))
         except ValueError as err:
             raise a.error(text, str(err).split(": ", 1)[-1]) from err
+        if int(bands[-1]["delay"] * sr * x.shape[-2]) > 0:  # sox refuses a delay of one sample or more
+            raise a.error(text, "a compander delay within mcompand is not supported (as in sox)")
         if a.remaining():
             crossovers.append(a.frequency("crossover frequency"))
     if any(b <= c for c, b in zip(crossovers, crossovers[1:])):
