@@ -197,7 +197,7 @@ def test_frame_offset_matches_slicing(tmp_path, fmt):
         torch.testing.assert_close(part, full[:, offset:end], **tol("float32"))
 
 
-@pytest.mark.parametrize("fmt", ["flac", "ogg"])
+@pytest.mark.parametrize("fmt", ["flac"])  # never Ogg: libsndfile's Ogg seek crashes on damaged files (test_io_fuzz)
 @pytest.mark.parametrize("source", ["path", "bytes"])
 def test_threaded_decode_of_long_files_is_identical(tmp_path, monkeypatch, fmt, source):
     from torchsound.io import _soundfile

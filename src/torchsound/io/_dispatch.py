@@ -136,7 +136,22 @@ _FFMPEG_ONLY = {"opus", "mp4", "m4a", "aac", "wma", "asf", "mkv", "webm", "mka",
 
 
 def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *args):
-    """Run ``action`` ("load"/"info") on ``backend``; fall back from native WAV and libsndfile when they can't."""
+    """Run ``action`` ("load"/"info") on ``backend``, and make whatever goes wrong while decoding an
+    :class:`AudioFileError` that names the file (libsndfile, FFmpeg, numpy and file-object errors alike)."""
+    try:
+        result = _read_with(action, src, fmt, backend, *args)
+    except (AudioFileError, MemoryError):
+        raise
+    except Exception as err:  # any failure inside a decoder is a problem of this file
+        raise src.error(f"cannot decode audio data ({type(err).__name__}: {err})") from err
+    sample_rate = result.sample_rate if action == "info" else result[1]
+    if not sample_rate or sample_rate <= 0:  # what FFmpeg reports for a few bytes of no known format
+        raise src.error(f"not a recognised audio file (the decoder reports a sample rate of {sample_rate})")
+    return result
+
+
+def _read_with(action: str, src: Source, fmt: Optional[str], backend: str, *args):
+    """Run ``action`` on ``backend``; fall back from native WAV and libsndfile when they can't."""
     from . import _soundfile, _wav
 
     exotic_wav = False  # a WAVE codec the native reader does not decode (ADPCM, GSM, MP3-in-WAV, ...)
@@ -169,9 +184,15 @@ def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *arg
             src.rewind()
     from . import _ffmpeg
 
-    if action == "info":
-        return _ffmpeg.info(src, fmt)
-    return _ffmpeg.load(src, *args, fmt)
+    try:
+        if action == "info":
+            return _ffmpeg.info(src, fmt)
+        return _ffmpeg.load(src, *args, fmt)
+    except AudioFileError as err:
+        if "Cannot allocate memory" in str(err):  # FFmpeg's ENOMEM: a table whose sizes the file can't back
+            raise src.error("corrupt file: its index claims more data than the file can hold "
+                            "(FFmpeg could not allocate it)") from None
+        raise
 
 
 def info(uri: Union[BinaryIO, str, os.PathLike], format: Optional[str] = None, buffer_size: int = 4096,
@@ -190,11 +211,12 @@ def info(uri: Union[BinaryIO, str, os.PathLike], format: Optional[str] = None, b
 
     Raises:
         FileNotFoundError: the path does not exist.
-        AudioFileError (a RuntimeError): empty, truncated, corrupt or unknown file; the message names it.
+        AudioFileError (an OSError and a RuntimeError): empty, truncated, corrupt or unknown file, or a
+            file object that fails while read; the message names the file.
     """
-    src = Source(uri)
-    backend, fmt = _pick_reader(src, format, backend)
-    return _run_reader("info", src, fmt, backend)
+    with Source(uri) as src:
+        backend, fmt = _pick_reader(src, format, backend)
+        return _run_reader("info", src, fmt, backend)
 
 
 def load(uri: Union[BinaryIO, str, os.PathLike], frame_offset: int = 0, num_frames: int = -1, normalize: bool = True,
@@ -226,13 +248,14 @@ def load(uri: Union[BinaryIO, str, os.PathLike], frame_offset: int = 0, num_fram
 
     Raises:
         FileNotFoundError: the path does not exist.
-        AudioFileError (a RuntimeError): empty, truncated, corrupt or unknown file; the message names it.
+        AudioFileError (an OSError and a RuntimeError): empty, truncated, corrupt or unknown file, or a
+            file object that fails while read; the message names the file.
     """
     check_int("frame_offset", frame_offset, fn="load", minimum=0)
     check_int("num_frames", num_frames, fn="load", minimum=-1)
-    src = Source(uri)
-    backend, fmt = _pick_reader(src, format, backend)
-    return _run_reader("load", src, fmt, backend, frame_offset, num_frames, normalize, channels_first)
+    with Source(uri) as src:
+        backend, fmt = _pick_reader(src, format, backend)
+        return _run_reader("load", src, fmt, backend, frame_offset, num_frames, normalize, channels_first)
 
 
 def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate: int, channels_first: bool = True,
@@ -260,6 +283,16 @@ def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate:
 
     Shape:
         src: ``(channel, time)`` if ``channels_first`` else ``(time, channel)``; a 1D tensor is mono.
+
+    Raises:
+        ValueError: NaN or infinite samples (no encoder can store them: clean them first, e.g. with
+            ``torch.nan_to_num``); no frames for a compressed format (FLAC, MP3, Vorbis, Opus, or
+            anything FFmpeg writes: they cannot hold an empty stream; WAV and the other uncompressed
+            containers write a valid empty file); more channels or a higher ``sample_rate`` than the
+            format stores (WAV: 65535 channels and a byte rate within 32 bits; see the message for others).
+        TypeError: a dtype other than float, uint8, int8, int16 or int32. int64 is refused rather
+            than read as 64-bit full scale (where 0..3 would be silence): convert it to int32 or float.
+        OSError: the destination cannot be written; the message names it.
     """
     if not isinstance(src, torch.Tensor):
         raise TypeError(f"save: src must be a torch.Tensor, got {type(src).__name__}")
@@ -278,21 +311,12 @@ def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate:
     frames = (src.T if channels_first else src).detach().cpu()
     if frames.shape[1] == 0:
         raise ValueError("save: src has no channels")
+    _check_finite(frames)
     fmt = (format or _extension(uri) or "").lower()
     if not fmt:
         what = "a file object" if hasattr(uri, "write") else f"{uri!r} (no extension)"
         raise ValueError(f"save: format is required when saving to {what}")
     if encoding is not None:
-
-    Raises:
-        ValueError: NaN or infinite samples (no encoder can store them: clean them first, e.g. with
-            ``torch.nan_to_num``); no frames for a compressed format (FLAC, MP3, Vorbis, Opus, or
-            anything FFmpeg writes: they cannot hold an empty stream; WAV and the other uncompressed
-            containers write a valid empty file); more channels or a higher ``sample_rate`` than the
-            format stores (WAV: 65535 channels and a byte rate within 32 bits; see the message for others).
-        TypeError: a dtype other than float, uint8, int8, int16 or int32. int64 is refused rather
-            than read as 64-bit full scale (where 0..3 would be silence): convert it to int32 or float.
-        OSError: the destination cannot be written; the message names it.
         encoding = encoding.upper()
     backend = _check_backend(backend)
     from . import _soundfile
@@ -305,14 +329,16 @@ def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate:
         raise ValueError(f"save: backend 'wav' writes only WAV files, got format {fmt!r}")
     if backend == "soundfile" and not _soundfile.can_write(fmt):
         raise ValueError(f"save: libsndfile does not write format {fmt!r}")
+    if frames.shape[0] == 0 and (backend == "ffmpeg" or fmt in _COMPRESSED):
+        raise ValueError(f"save: src has no frames; {fmt.upper()} files cannot hold an empty stream (WAV can)")
 
     if backend == "wav":
         from . import _wav
-    _check_finite(frames)
 
         kind, bits = _wav_encoding(frames.dtype, encoding, bits_per_sample)
         if compression is not None:
             raise ValueError("save: compression does not apply to WAV")
+        _check_wav_limits(frames.shape[1], sample_rate, bits)
         with atomic_output(uri) as f:
             if frames.shape[0]:
                 _wav.write(f, frames, sample_rate, kind, bits)
@@ -328,29 +354,6 @@ def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate:
             _ffmpeg.save(f, frames, sample_rate, fmt, encoding, bits_per_sample, compression)
 
 
-def _wav_encoding(dtype: torch.dtype, encoding: Optional[str], bits: Optional[int]) -> Tuple[str, int]:
-    if frames.shape[0] == 0 and (backend == "ffmpeg" or fmt in _COMPRESSED):
-        raise ValueError(f"save: src has no frames; {fmt.upper()} files cannot hold an empty stream (WAV can)")
-    """(kind, bits) for a WAV file, following torchaudio 2.8's rules for ``encoding``/``bits_per_sample``."""
-    if bits is not None and bits not in (8, 16, 24, 32, 64):
-        raise ValueError(f"save: bits_per_sample for WAV must be 8, 16, 24, 32 or 64, got {bits}")
-    if encoding is None:
-        if bits is None:
-            bits = {torch.uint8: 8, torch.int16: 16, torch.int32: 32}.get(dtype, 16)
-        if bits == 64:
-        _check_wav_limits(frames.shape[1], sample_rate, bits)
-            return "float", 64
-        return "pcm", bits
-    if encoding == "PCM_S":
-        bits = bits or (32 if dtype == torch.int32 else 16)
-        if bits == 8:
-            raise ValueError("save: WAV signed PCM has no 8-bit form; use encoding='PCM_U' for 8 bits")
-        if bits == 64:
-            raise ValueError("save: WAV signed PCM supports 16, 24 and 32 bits, got 64")
-        return "pcm", bits
-    if encoding == "PCM_U":
-        if bits not in (None, 8):
-            raise ValueError(f"save: WAV unsigned PCM is 8-bit only, got bits_per_sample={bits}")
 _SAVE_INT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32)
 # Formats whose encoders cannot write an empty stream (libsndfile leaves 0 bytes or a file nothing reads).
 _COMPRESSED = ("flac", "mp3", "ogg", "vorbis", "opus")
@@ -379,6 +382,26 @@ def _check_wav_limits(channels: int, sample_rate: int, bits: int) -> None:
                          f"the header's byte rate must fit in 32 bits, so at most {highest} Hz")
 
 
+def _wav_encoding(dtype: torch.dtype, encoding: Optional[str], bits: Optional[int]) -> Tuple[str, int]:
+    """(kind, bits) for a WAV file, following torchaudio 2.8's rules for ``encoding``/``bits_per_sample``."""
+    if bits is not None and bits not in (8, 16, 24, 32, 64):
+        raise ValueError(f"save: bits_per_sample for WAV must be 8, 16, 24, 32 or 64, got {bits}")
+    if encoding is None:
+        if bits is None:
+            bits = {torch.uint8: 8, torch.int16: 16, torch.int32: 32}.get(dtype, 16)
+        if bits == 64:
+            return "float", 64
+        return "pcm", bits
+    if encoding == "PCM_S":
+        bits = bits or (32 if dtype == torch.int32 else 16)
+        if bits == 8:
+            raise ValueError("save: WAV signed PCM has no 8-bit form; use encoding='PCM_U' for 8 bits")
+        if bits == 64:
+            raise ValueError("save: WAV signed PCM supports 16, 24 and 32 bits, got 64")
+        return "pcm", bits
+    if encoding == "PCM_U":
+        if bits not in (None, 8):
+            raise ValueError(f"save: WAV unsigned PCM is 8-bit only, got bits_per_sample={bits}")
         return "pcm", 8
     if encoding == "PCM_F":
         bits = bits or (64 if dtype == torch.float64 else 32)

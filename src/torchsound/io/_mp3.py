@@ -8,6 +8,7 @@ every frame's samples. Walking the frame headers gives that exact count without 
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from typing import Optional
 
 from ._source import Source
@@ -70,31 +71,73 @@ def tag_stream_bytes(src: Source) -> Optional[int]:
     return start + struct.unpack(">I", first[offset : offset + 4])[0]
 
 
-def has_tag(src: Source) -> bool:
-    head = src.read_at(0, 10)
-    start = _skip_id3v2(head)
-    first = src.read_at(start, 4 + 32 + 16)
-    info = _frame(struct.unpack(">I", first[:4])[0]) if len(first) >= 4 else None
-    if info is None:
-        return False
-    at = 4 + info[2]
-    return first[at : at + 4] in (b"Xing", b"Info") or first[36:40] == b"VBRI"
+@dataclass
+class Walk:
+    """What the frame headers of an MPEG audio stream say."""
+
+    samples: int  # samples per channel in the audio frames (the tag frame holds none)
+    frames: int  # audio frames
+    tag_frames: Optional[int]  # the frame count a Xing/Info/VBRI tag gives, if there is one
+    clean: bool  # every byte is an audio frame or a known tag: decoders will return exactly these frames
 
 
-def count_samples(src: Source) -> Optional[int]:
-    """Samples per channel in all frames of an untagged MPEG audio stream; None when the headers can't tell
-    (free format, or no frame found at the start)."""
+# What may follow the last frame of an intact file: ID3v1, APE and Lyrics3 tags.
+_TRAILERS = (b"TAG", b"APETAGEX", b"LYRICSBEGIN")
+
+
+def walk(src: Source) -> Optional[Walk]:
+    """Walk the frame headers of the whole file (one read, no decoding); None when the first bytes
+    after the ID3v2 tag are not a frame. A stream that changes its sample rate, layer or channel
+    count, or holds anything but frames and end tags (garbage, a cut frame), is not ``clean``."""
     data = src.read_at(0, src.size)
     pos = _skip_id3v2(data)
-    total, frames = 0, 0
+    if pos + 4 > len(data):
+        return None
+    first = struct.unpack(">I", data[pos : pos + 4])[0]
+    info = _frame(first)
+    if info is None:
+        return None
+    tag_frames = _tag_frames(data[pos : pos + 4 + 32 + 24], info[2])
+    if tag_frames is not None:
+        pos += info[0]  # the tag frame holds no audio
+    # version, layer, sample rate and mono/stereo must not change within a stream
+    shape = first & 0xFFFE0C00 | (0xC0 if (first >> 6) & 3 == 3 else 0)
+    samples = frames = 0
+    clean = False
     while pos + 4 <= len(data):
-        info = _frame(struct.unpack(">I", data[pos : pos + 4])[0])
-        if info is None:
-            break  # ID3v1/APE tag or garbage at the end
-        length, samples, _ = info
-        if pos + length > len(data):
-            break  # a cut last frame: decoders drop it
-        total += samples
+        header = struct.unpack(">I", data[pos : pos + 4])[0]
+        info = _frame(header)
+        if info is None or (header & 0xFFFE0C00 | (0xC0 if (header >> 6) & 3 == 3 else 0)) != shape:
+            break
+        if pos + info[0] > len(data):
+            break  # a cut last frame
+        samples += info[1]
         frames += 1
-        pos += length
-    return total if frames else None
+        pos += info[0]
+    rest = data[pos:]
+    clean = frames > 0 and (not rest or rest.startswith(_TRAILERS))
+    return Walk(samples, frames, tag_frames, clean)
+
+
+def _tag_frames(first: bytes, side: int) -> Optional[int]:
+    """Frame count from a Xing/Info or VBRI tag in the first frame's bytes (None if it has none)."""
+    at = 4 + side
+    if first[at : at + 4] in (b"Xing", b"Info") and len(first) >= at + 12:
+        flags = struct.unpack(">I", first[at + 4 : at + 8])[0]
+        return struct.unpack(">I", first[at + 8 : at + 12])[0] if flags & 1 else None
+    if first[36:40] == b"VBRI" and len(first) >= 36 + 18:
+        return struct.unpack(">I", first[36 + 14 : 36 + 18])[0]
+    return None
+
+
+def find_frame(data: bytes) -> Optional[int]:
+    """Offset of the first MPEG audio frame in ``data`` that another frame follows (or that ends ``data``)."""
+    pos = data.find(b"\xff")
+    while 0 <= pos <= len(data) - 4:
+        info = _frame(struct.unpack(">I", data[pos : pos + 4])[0])
+        if info is not None:
+            nxt = pos + info[0]
+            if nxt == len(data) or (nxt + 4 <= len(data) and _frame(struct.unpack(">I", data[nxt : nxt + 4])[0])):
+                return pos
+        pos = data.find(b"\xff", pos + 1)
+    return None

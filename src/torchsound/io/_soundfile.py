@@ -12,7 +12,7 @@ import numpy as np
 import soundfile
 import torch
 
-from ._source import Source
+from ._source import AudioFileError, Source
 from ._wav import pcm_integers
 
 # libsndfile subtype -> (torchaudio encoding, bits_per_sample) for PCM-like subtypes.
@@ -39,9 +39,39 @@ def can_write(format: str) -> bool:
 def _open(src: Source, format: Optional[str]):
     try:
         return soundfile.SoundFile(src.for_library(), "r")
-    except (soundfile.LibsndfileError, RuntimeError, TypeError) as err:
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError, OSError) as err:
         reason = getattr(err, "error_string", None) or str(err)
-        raise src.error(f"cannot decode as audio ({reason})") from None
+        raise src.error(_open_failure(src, format, reason)) from None
+
+
+def _open_failure(src: Source, format: Optional[str], reason: str) -> str:
+    """Why libsndfile could not open the file, in terms of the file rather than of libsndfile's guesses
+    (its "unknown format ... possibly a pipe?" says nothing about a text file named .mp3)."""
+    from ._mp3 import find_frame
+    from ._source import sniff_format
+
+    head = src.read_at(0, 1 << 16)
+    if sniff_format(head) is None:
+        what = {"mp3": "an MP3", "flac": "a FLAC", "ogg": "an Ogg", "vorbis": "an Ogg", "opus": "an Opus",
+                "wav": "a WAV", "aiff": "an AIFF"}.get(format)
+        if _looks_like_text(head):
+            return f"not {what or 'an audio'} file: it holds text"
+        if format == "mp3" and find_frame(head) is None:
+            return f"not an MP3 file: no MPEG audio frame in its first {len(head)} bytes"
+        if what is not None and format != "mp3":
+            return f"not {what} file: it does not start with the {format.upper()} signature"
+        return "not a recognised audio file: unknown format, or a corrupt header"
+    return f"cannot decode as audio ({reason.replace(' (possibly a pipe?)', '')})"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def _describe(f) -> Tuple[str, int]:
@@ -58,7 +88,12 @@ def info(src: Source, format: Optional[str]):
 
     with _open(src, format) as f:
         encoding, bits = _describe(f)
-        frames = _mp3_frames(src, f) if f.format == "MP3" else f.frames
+        frames = f.frames
+        if f.format == "MP3":
+            frames = mp3_frames(src, f)
+            if frames is None:  # a damaged stream: its length is what the decoder returns
+                with _open(src, format) as g:
+                    frames = _decode(src, g, 0, -1, "float32")[1]
         return AudioMetaData(f.samplerate, frames, f.channels, bits, encoding)
 
 
@@ -68,14 +103,14 @@ def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, chann
         dtype = "float32"
         if not normalize and f.format in ("WAV", "WAVEX", "RF64", "W64"):
             dtype = {"PCM_16": "int16", "PCM_24": "int32", "PCM_32": "int32", "DOUBLE": "float64"}.get(f.subtype, dtype)
-        frames = _mp3_frames(src, f) if f.format == "MP3" else f.frames
-        start = min(frame_offset, frames)
+        frames = mp3_frames(src, f) if f.format == "MP3" else f.frames
+        start = frame_offset if frames is None else min(frame_offset, frames)
         try:
-            if f.format == "MP3":
-                # libsndfile 1.2's MP3 decoder returns wrong samples after a seek and on a second
-                # read of some streams; only the first read from the start is right. So: one read.
-                data = f.read(frames=-1 if num_frames < 0 else start + num_frames, dtype=dtype, always_2d=True)
-                data = data[start:].copy() if start else data
+            if f.format == "MP3" or f.format == "OGG":
+                # Decoded from the start, never seeking: libsndfile 1.2's MP3 decoder returns wrong
+                # samples after a seek, and its Ogg seek crashes (SIGSEGV) on slightly damaged files.
+                stop = frames if num_frames < 0 else start + num_frames if frames is None else min(start + num_frames, frames)
+                data, reached = _decode(src, f, start, -1 if stop is None else stop - start, dtype)
             else:
                 count = max(frames - start, 0) if num_frames < 0 else min(num_frames, max(frames - start, 0))
                 workers = _parallel_workers(src, f, count, dtype)
@@ -85,24 +120,52 @@ def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, chann
                     if start:
                         f.seek(start)
                     data = _read(src, f, num_frames, dtype)
+                reached = start + len(data)
+        except AudioFileError:
+            raise
         except (soundfile.LibsndfileError, RuntimeError) as err:
             raise src.error(f"cannot decode audio data ({err})") from None
-        expected = max(frames - start, 0) if num_frames < 0 else min(num_frames, max(frames - start, 0))
-        if len(data) < expected:
-            raise src.error(f"the header promises {frames} frames but decoding stopped after "
-                            f"{start + len(data)} (truncated or corrupt file)")
+        if frames is not None:
+            expected = max(frames - start, 0) if num_frames < 0 else min(num_frames, max(frames - start, 0))
+            if len(data) < expected:
+                raise src.error(f"the header promises {frames} frames but decoding stopped after "
+                                f"{reached} (truncated or corrupt file)")
         tensor = torch.from_numpy(data)
         return (tensor.T if channels_first else tensor), f.samplerate
 
 
-def _mp3_frames(src: Source, f) -> int:
-    """The exact length of an MP3 stream: from its Xing/Info tag (checked against the file), else by
-    counting frame headers (libsndfile only estimates the length of untagged files)."""
+def _decode(src: Source, f, start: int, count: int, dtype: str, block: int = 1 << 16) -> Tuple[np.ndarray, int]:
+    """Frames ``[start, start + count)`` (``count=-1``: to the end) decoded from the file's start in
+    blocks, straight from libsndfile's ``sf_readf_*``: soundfile's ``read`` seeks after every call,
+    and no seek may happen here (see load). The frames before ``start`` are decoded and dropped.
+    Memory grows with what really decodes, never with what a header claims. Returns the frames and
+    how many decoded in all (the position reached)."""
+    ctype = {"float32": "float", "float64": "double", "int16": "short", "int32": "int"}[dtype]
+    readf = getattr(soundfile._snd, f"sf_readf_{ctype}")
+    parts, position, end = [], 0, None if count < 0 else start + count
+    while end is None or position < end:
+        want = block if end is None or position < start else min(block, end - position)
+        part = np.empty((want, f.channels), dtype)
+        got = readf(f._file, soundfile._ffi.cast(ctype + "*", part.ctypes.data), want)
+        if got <= 0:
+            break
+        first = max(start - position, 0)
+        stop = got if end is None else min(got, end - position)
+        if stop > first:
+            parts.append(part[first:stop])
+        position += got
+    if soundfile._snd.sf_error(f._file):
+        raise src.error(f"cannot decode audio data ({soundfile._ffi.string(soundfile._snd.sf_strerror(f._file)).decode(errors='replace')})")
+    data = np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else np.zeros((0, f.channels), dtype)
+    return data, position
+
+
+def mp3_frames(src: Source, f) -> Optional[int]:
+    """The MP3 length ``info`` and ``load`` share (StreamReader may use it too): the exact length of an MP3 stream from its headers, or None for a damaged stream (whose length
+    only decoding tells). Exact: the Xing/Info tag's length, checked against the frames the file holds,
+    or the frame headers counted (libsndfile only estimates the length of an untagged file)."""
     from . import _mp3
 
-    if not _mp3.has_tag(src):
-        counted = _mp3.count_samples(src)
-        return f.frames if counted is None else counted
     # The leanest MPEG audio frame (8 kbit/s at 8 kHz) carries 8 samples a byte; 16 leaves room.
     if f.frames > 16 * src.size + 16384:
         raise src.error(f"MP3 header claims {f.frames} frames, more than {src.size} bytes can hold (corrupt header)")
@@ -110,11 +173,16 @@ def _mp3_frames(src: Source, f) -> int:
     if stream_bytes is not None and stream_bytes > src.size:
         raise src.error(f"MP3 tag says the stream has {stream_bytes} bytes but the file holds only {src.size} "
                         "(truncated file)")
-    return f.frames
+    walk = _mp3.walk(src)
+    if walk is None or not walk.clean:
+        return None
+    if walk.tag_frames is None:
+        return walk.samples
+    return f.frames if walk.tag_frames == walk.frames else None
 
 
 # Formats whose seek is sample-exact in libsndfile, so that slices can be decoded independently.
-_PARALLEL_FORMATS = ("FLAC", "OGG")
+_PARALLEL_FORMATS = ("FLAC",)  # not OGG: see load
 _PARALLEL_MIN_FRAMES = 1 << 18  # below ~6 s at 44.1 kHz, threads cost more than they save
 
 
@@ -170,9 +238,16 @@ def save(dst_file, src: torch.Tensor, sample_rate: int, format: str, encoding: O
          bits_per_sample: Optional[int], compression) -> None:
     """Write a (time, channel) tensor to the open binary file ``dst_file`` in ``format``."""
     sf_format, subtype = _FORMATS[format]
+    _check_write_limits(format, src.shape[1], sample_rate)
     kwargs = {}
     if subtype is None:  # a PCM container: pick the subtype from encoding/bits/dtype
         subtype, bits = _pcm_subtype(format, src.dtype, encoding, bits_per_sample)
+        if encoding is None and bits_per_sample is None and not soundfile.check_format(sf_format, subtype):
+            subtype, bits = "PCM_16", 16  # the container has no float (e.g. NIST) or 8-bit form: 16-bit PCM
+        if not soundfile.check_format(sf_format, subtype):
+            stored = ", ".join(soundfile.available_subtypes(sf_format))
+            raise ValueError(f"save: format {format!r} cannot store {subtype} samples (encoding={encoding!r}, "
+                             f"bits_per_sample={bits_per_sample!r}); it stores: {stored}")
         data = _pcm_data(src, bits, subtype)
     else:
         if encoding is not None and encoding.upper() not in (subtype, "MP3" if subtype == "MPEG_LAYER_III" else subtype):
@@ -189,6 +264,31 @@ def save(dst_file, src: torch.Tensor, sample_rate: int, format: str, encoding: O
     except (soundfile.LibsndfileError, RuntimeError) as err:
         raise ValueError(f"save: libsndfile cannot write {format} ({subtype}, {sample_rate} Hz, "
                          f"{src.shape[1]} channels): {err}") from None
+
+
+# What each encoder accepts, checked before libsndfile sees it: past these limits libsndfile says
+# "Format not recognised", or (Vorbis above 255 channels or 200 kHz) crashes the process.
+_MAX_CHANNELS = {"flac": 8, "mp3": 2, "ogg": 255, "vorbis": 255, "opus": 255}
+_MAX_RATE = {"flac": 655350, "ogg": 200000, "vorbis": 200000}
+_RATES = {"mp3": (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000),
+          "opus": (8000, 12000, 16000, 24000, 48000)}
+_LIBSNDFILE_MAX_CHANNELS = 1024
+
+
+def _check_write_limits(format: str, channels: int, sample_rate: int) -> None:
+    most = _MAX_CHANNELS.get(format, _LIBSNDFILE_MAX_CHANNELS)
+    if channels > most:
+        who = format if format in _MAX_CHANNELS else f"libsndfile's {format} writer"
+        raise ValueError(f"save: {who} stores at most {most} channels, got {channels} "
+                         "(WAV through the default 'wav' backend stores up to 65535)")
+    rates = _RATES.get(format)
+    if rates is not None and sample_rate not in rates:
+        raise ValueError(f"save: {format} supports sample rates {', '.join(map(str, rates))} Hz only, got "
+                         f"sample_rate={sample_rate}; resample first, e.g. to {rates[-1]} "
+                         f"(torchaudio.functional.resample(waveform, {sample_rate}, {rates[-1]}))")
+    highest = _MAX_RATE.get(format, 2**31 - 1)
+    if sample_rate > highest:
+        raise ValueError(f"save: {format} supports sample rates up to {highest} Hz, got sample_rate={sample_rate}")
 
 
 def _pcm_subtype(format: str, dtype: torch.dtype, encoding: Optional[str], bits: Optional[int]) -> Tuple[str, int]:
@@ -227,16 +327,9 @@ def _pcm_data(src: torch.Tensor, bits: int, subtype: str) -> np.ndarray:
 
 def _float_data(src: torch.Tensor) -> np.ndarray:
     if src.is_floating_point():
-    _check_write_limits(format, src.shape[1], sample_rate)
         return src.to(torch.float32).numpy()
     return (pcm_integers(src, 32).to(torch.float64) / 2**31).to(torch.float32).numpy()
 
-        if encoding is None and bits_per_sample is None and not soundfile.check_format(sf_format, subtype):
-            subtype, bits = "PCM_16", 16  # the container has no float (e.g. NIST) or 8-bit form: 16-bit PCM
-        if not soundfile.check_format(sf_format, subtype):
-            stored = ", ".join(soundfile.available_subtypes(sf_format))
-            raise ValueError(f"save: format {format!r} cannot store {subtype} samples (encoding={encoding!r}, "
-                             f"bits_per_sample={bits_per_sample!r}); it stores: {stored}")
 
 def _mp3_bit_rates(sample_rate: int) -> Tuple[int, int]:
     """(lowest, highest) bit rate in kbit/s of the MPEG version LAME uses at ``sample_rate``."""
@@ -255,31 +348,6 @@ def _compression_kwargs(format: str, compression, sample_rate: int = 44100) -> d
     - OGG/Vorbis: quality -1..10 (sox's scale; 10 is best).
     - Opus: a libsndfile compression level in [0, 1].
     A :class:`~torchsound.io.CodecConfig` gives ``compression_level`` / ``bit_rate`` in FFmpeg's terms.
-# What each encoder accepts, checked before libsndfile sees it: past these limits libsndfile says
-# "Format not recognised", or (Vorbis above 255 channels or 200 kHz) crashes the process.
-_MAX_CHANNELS = {"flac": 8, "mp3": 2, "ogg": 255, "vorbis": 255, "opus": 255}
-_MAX_RATE = {"flac": 655350, "ogg": 200000, "vorbis": 200000}
-_RATES = {"mp3": (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000),
-          "opus": (8000, 12000, 16000, 24000, 48000)}
-_LIBSNDFILE_MAX_CHANNELS = 1024
-
-
-def _check_write_limits(format: str, channels: int, sample_rate: int) -> None:
-    most = _MAX_CHANNELS.get(format, _LIBSNDFILE_MAX_CHANNELS)
-    if channels > most:
-        who = format if format in _MAX_CHANNELS else f"libsndfile's {format} writer"
-        raise ValueError(f"save: {who} stores at most {most} channels, got {channels} "
-                         "(WAV through the default 'wav' backend stores up to 65535)")
-    rates = _RATES.get(format)
-    if rates is not None and sample_rate not in rates:
-        raise ValueError(f"save: {format} supports sample rates {', '.join(map(str, rates))} Hz only, got "
-                         f"sample_rate={sample_rate}; resample first, e.g. to {rates[-1]} "
-                         f"(torchaudio.functional.resample(waveform, {sample_rate}, {rates[-1]}))")
-    highest = _MAX_RATE.get(format, 2**31 - 1)
-    if sample_rate > highest:
-        raise ValueError(f"save: {format} supports sample rates up to {highest} Hz, got sample_rate={sample_rate}")
-
-
     """
     if compression is None:
         return {}

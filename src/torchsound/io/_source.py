@@ -6,6 +6,7 @@ writes go through :func:`atomic_output`, so a failed save never leaves a truncat
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from typing import Optional
@@ -13,8 +14,12 @@ from typing import Optional
 from .._internal.atomic import atomic_output  # noqa: F401 - re-exported for the backends
 
 
-class AudioFileError(RuntimeError):
-    """A file that cannot be read or written as audio. The message names the file and the problem."""
+class AudioFileError(OSError, RuntimeError):
+    """A file that cannot be read or written as audio. The message names the file and the problem.
+
+    It is both an ``OSError`` (what file problems raise in Python) and a ``RuntimeError`` (what
+    torchaudio raised), so ``except OSError`` and ``except RuntimeError`` both catch it.
+    """
 
 
 # What the first bytes of a file say about its format (checked before the extension).
@@ -48,7 +53,10 @@ def _name_of(uri) -> str:
 class Source:
     """An audio input: a path, a bytes buffer, or a file-like object (seekable or not).
 
-    Non-seekable streams are read into memory once, so every backend can seek.
+    Non-seekable streams are read into memory once, so every backend can seek. A path is opened
+    once (on the first read) and kept open until :meth:`close`. Reads from a file object put its
+    position back, so a library decoding from the same object (libsndfile, PyAV) is never moved
+    under its feet. Every failure of the underlying file raises :class:`AudioFileError` naming it.
     """
 
     def __init__(self, uri):
@@ -57,6 +65,7 @@ class Source:
         self.path: Optional[str] = None
         self.buffer: Optional[memoryview] = None
         self.fileobj = None
+        self._file = None  # the path's handle, opened by the first read
         from ._url import fetch, is_url
 
         if is_url(uri):  # http(s)://, as torchaudio's FFmpeg backend: fetched into memory
@@ -77,12 +86,14 @@ class Source:
         elif hasattr(uri, "read"):
             if _seekable(uri):
                 self.fileobj = uri
-                self.start = uri.tell()
-                uri.seek(0, io.SEEK_END)
-                self.size = uri.tell() - self.start
-                uri.seek(self.start)
+                with self._file_errors():
+                    self.start = uri.tell()
+                    uri.seek(0, io.SEEK_END)
+                    self.size = uri.tell() - self.start
+                    uri.seek(self.start)
             else:  # a pipe or socket: read it once so that backends can seek
-                self.buffer = memoryview(_read_all(uri)).cast("B")
+                with self._file_errors():
+                    self.buffer = memoryview(_read_all(uri)).cast("B")
                 self.size = len(self.buffer)
         else:
             raise TypeError(
@@ -95,6 +106,19 @@ class Source:
     def error(self, problem: str) -> AudioFileError:
         return AudioFileError(f"{self.name}: {problem}")
 
+    @contextlib.contextmanager
+    def _file_errors(self):
+        """Turn what a file or file object raises while read (OSError, a str from a text-mode file,
+        ValueError on a closed file) into an AudioFileError that names it."""
+        try:
+            yield
+        except AudioFileError:
+            raise
+        except TypeError as err:  # TypeError for text mode is a usage error: keep its type
+            raise TypeError(f"{self.name}: {err}") from err
+        except (OSError, ValueError, UnicodeDecodeError, EOFError) as err:
+            raise self.error(f"reading the file failed ({type(err).__name__}: {err})") from err
+
     def read_at(self, offset: int, size: int) -> bytes:
         """Up to ``size`` bytes at ``offset`` (fewer at the end of the file)."""
         size = max(0, min(size, self.size - offset))
@@ -102,12 +126,18 @@ class Source:
             return b""
         if self.buffer is not None:
             return bytes(self.buffer[offset : offset + size])
-        if self.path is not None:
-            with open(self.path, "rb") as f:
-                f.seek(offset)
-                return f.read(size)
-        self.fileobj.seek(self.start + offset)
-        return self.fileobj.read(size)
+        with self._file_errors():
+            if self.path is not None:
+                if self._file is None:
+                    self._file = open(self.path, "rb")
+                self._file.seek(offset)
+                return _read_exactly(self._file, size)
+            position = self.fileobj.tell()
+            try:
+                self.fileobj.seek(self.start + offset)
+                return _read_exactly(self.fileobj, size)
+            finally:
+                self.fileobj.seek(position)
 
     def head(self, size: int = 64) -> bytes:
         return self.read_at(0, size)
@@ -118,12 +148,54 @@ class Source:
             return self.path
         if self.buffer is not None:
             return io.BytesIO(self.buffer)
-        self.fileobj.seek(self.start)
-        return self.fileobj
+        with self._file_errors():
+            self.fileobj.seek(self.start)
+        # Libraries seek to absolute offsets: audio that starts further in the object needs a window.
+        return self.fileobj if self.start == 0 else _Window(self.fileobj, self.start)
 
     def rewind(self) -> None:
         if self.fileobj is not None:
-            self.fileobj.seek(self.start)
+            with self._file_errors():
+                self.fileobj.seek(self.start)
+
+    def close(self) -> None:
+        """Close the handle this Source opened itself (never the caller's file object)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> "Source":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Window(io.RawIOBase):
+    """The part of a seekable file object from ``start`` on, as a file object of its own."""
+
+    def __init__(self, f, start: int):
+        super().__init__()
+        self._f, self._start = f, start
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self._f.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            offset += self._start
+        return self._f.seek(offset, whence) - self._start
+
+    def tell(self) -> int:
+        return self._f.tell() - self._start
 
 
 def _seekable(f) -> bool:
@@ -136,10 +208,33 @@ def _seekable(f) -> bool:
         return False
 
 
-def _read_all(f) -> bytes:
-    data = f.read()
+def _check_bytes(f, data) -> bytes:
     if isinstance(data, str):
-        raise TypeError(f"{_name_of(f)}: file object is opened in text mode; open it with 'rb'")
-    return bytes(data)
+        raise TypeError(f"file object is opened in text mode; open it with 'rb'")
+    return bytes(data) if data is not None else b""
 
 
+def _read_exactly(f, size: int) -> bytes:
+    """``size`` bytes from ``f`` (fewer only at its end): raw files and sockets may return short reads."""
+    data = _check_bytes(f, f.read(size))
+    if len(data) == size or not data:
+        return data
+    parts = [data]
+    while size - len(data) > 0:
+        more = _check_bytes(f, f.read(size - len(data)))
+        if not more:
+            break
+        parts.append(more)
+        data = b"".join(parts)
+        parts = [data]
+    return data
+
+
+def _read_all(f, block: int = 1 << 20) -> bytes:
+    """Everything left in a stream, read in sized blocks (some file-likes only implement ``read(n)``)."""
+    parts = []
+    while True:
+        data = _check_bytes(f, f.read(block))
+        if not data:
+            return b"".join(parts)
+        parts.append(data)

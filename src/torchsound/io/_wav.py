@@ -25,7 +25,11 @@ _ENCODING_OF_KIND = {"float": "PCM_F", "alaw": "ALAW", "ulaw": "ULAW"}
 # The GUID tail every KSDATAFORMAT_SUBTYPE_* shares; the first two bytes are the format tag.
 _GUID_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
 _UNKNOWN_SIZE = 0xFFFFFFFF
-_MAX_CHANNELS = 1024
+# Data sizes of headers written to a pipe: FFmpeg's (0xFFFFFFFF) and sox's (0x7FFFF000).
+_STREAMING_SIZES = (_UNKNOWN_SIZE, 0x7FFFF000)
+_MAX_CHANNELS = 0xFFFF  # all the fmt chunk can say; the sizes are checked against the file anyway
+# Real WAV files have a handful of chunks; a walk this long is a corrupt header, not a file to search.
+_MAX_CHUNKS = 4096
 
 
 class Unsupported(Exception):
@@ -54,7 +58,16 @@ class WavHeader:
 
 
 def read_header(src: Source) -> WavHeader:
-    """Parse the chunks of a WAVE file up to its ``data`` chunk; raise on anything inconsistent."""
+    """Parse the chunks of a WAVE file up to its ``data`` chunk; raise on anything inconsistent.
+
+    The one WAV parser: ``info``, ``load`` and ``StreamReader`` all read their numbers from it.
+    The chunk walk visits at most ``_MAX_CHUNKS`` chunks with two small reads each, so a corrupt
+    file costs bounded work whatever its size.
+
+    A data size that streaming writers put in a header they cannot go back to fix (FFmpeg writes
+    0xFFFFFFFF, sox 0x7FFFF000) means "to the end of the file", as FFmpeg reads it. Any other size
+    past the end of the file is a truncated file, an error.
+    """
     head = src.read_at(0, 12)
     if len(head) < 12:
         raise src.error(f"truncated WAV header ({src.size} bytes)")
@@ -67,8 +80,11 @@ def read_header(src: Source) -> WavHeader:
     fmt = None
     data = None  # (offset, size)
     ds64_data_size = None
+    placeholder = None  # the data size of a streamed header, if it has one
     pos = 12
-    while pos + 8 <= src.size:
+    for _ in range(_MAX_CHUNKS):
+        if pos + 8 > src.size:
+            break
         chunk_id, size = struct.unpack("<4sI", src.read_at(pos, 8))
         body = pos + 8
         if chunk_id == b"ds64":
@@ -84,8 +100,8 @@ def read_header(src: Source) -> WavHeader:
                 if ds64_data_size is None:
                     raise src.error("corrupt RF64 header: the data size belongs in a ds64 chunk, which is missing")
                 size = ds64_data_size
-            elif size == _UNKNOWN_SIZE:  # written by a streaming tool that never came back to fix it
-                size = src.size - body
+            elif size in _STREAMING_SIZES and size > src.size - body:  # written by a streaming tool that could not go back to fix it
+                placeholder, size = size, src.size - body
             if size > src.size - body:
                 raise src.error(
                     f"WAV header claims {size} bytes of audio data but the file holds only "
@@ -97,11 +113,18 @@ def read_header(src: Source) -> WavHeader:
         if size > src.size - body:
             raise src.error(f"corrupt WAV header: chunk {chunk_id!r} claims {size} bytes, past the end of the file")
         pos = body + size + (size & 1)
+    else:
+        if data is None or fmt is None:
+            raise src.error(f"corrupt WAV header: no fmt and data chunks among the first {_MAX_CHUNKS} chunks")
     if fmt is None:
         raise src.error("corrupt WAV file: no fmt chunk")
     if data is None:
         raise src.error("corrupt WAV file: no data chunk (truncated file?)")
-    return _parse_fmt(src, fmt, *data)
+    header = _parse_fmt(src, fmt, *data)
+    if placeholder is not None and header.num_frames == 0:
+        raise src.error(f"WAV header gives a placeholder data size (0x{placeholder:X}) and no audio data "
+                        "follows it (empty stream or truncated file)")
+    return header
 
 
 def _parse_fmt(src: Source, fmt: bytes, data_offset: int, data_size: int) -> WavHeader:
