@@ -1,0 +1,88 @@
+"""Names torchaudio 2.8 has and torchsound lacks raise an error saying so (the lists come from the 2.8 oracle)."""
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+import torchsound
+from _subproc import run_python
+from torchsound.compat import NotProvidedError
+from torchsound.compat._alias import _target
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import compat  # noqa: E402
+
+
+def _missing():
+    public = compat.oracle_public()
+    out = []
+    for module in compat.TABLE_MODULES:
+        for name in public.get(module, []):
+            if compat.ours(module, name) is None:
+                out.append((module, name))
+    return out
+
+
+MISSING = _missing()
+
+
+def test_generated_name_lists_are_torchaudio_28s(torchaudio28):
+    # _torchaudio28.py is generated from the oracle: regenerate it (tools/compat.py --write) when this fails.
+    from torchsound.compat._torchaudio28 import PUBLIC
+
+    assert PUBLIC == {m: tuple(n) for m, n in compat.oracle_public().items()}
+    assert set(PUBLIC["torchaudio.prototype.functional"]) == set(torchaudio28.prototype.functional.__all__)
+
+
+def _ours(module):
+    try:
+        return importlib.import_module(_target(module))
+    except ImportError:
+        return None  # a whole module we lack: see test_imports_under_the_alias_say_what_is_missing
+
+
+# utils.ffmpeg_utils is a plain module (no module __getattr__): its missing names are plain AttributeErrors.
+@pytest.mark.parametrize("module,name", [m for m in MISSING if m[0] != "torchaudio.utils.ffmpeg_utils" and _ours(m[0])],
+                         ids=lambda x: str(x))
+def test_missing_name_says_not_provided(module, name):
+    ours = _ours(module)
+    with pytest.raises(NotProvidedError, match=rf"torchsound does not provide {module}\.{name} yet"):
+        getattr(ours, name)
+    assert not hasattr(ours, name)
+
+
+def test_the_missing_list_covers_models_and_pipelines():
+    modules = {m for m, _ in MISSING}
+    assert {"torchaudio.models", "torchaudio.pipelines", "torchaudio.prototype.models"} <= modules
+    assert ("torchaudio.models", "Wav2Vec2Model") in MISSING
+
+
+def test_unknown_name_is_a_plain_attribute_error():
+    with pytest.raises(AttributeError, match="module 'torchsound.models' has no attribute 'NoSuchModel'") as info:
+        torchsound.models.NoSuchModel  # noqa: B018
+    assert not isinstance(info.value, NotProvidedError)
+
+
+def test_imports_under_the_alias_say_what_is_missing(tmp_path):
+    out = run_python("""
+        import torchsound.compat
+        torchsound.compat.install()
+        for stmt in ["from torchaudio.pipelines import WAV2VEC2_ASR_BASE_960H",
+                     "from torchaudio.models import Wav2Vec2Model",
+                     "import torchaudio.models.decoder",
+                     "from torchaudio.models.decoder import ctc_decoder",
+                     "import torchaudio.lib",
+                     "import torchaudio.no_such_module"]:
+            try:
+                exec(stmt)
+            except ImportError as e:
+                print(type(e).__name__, "|", e)
+    """, cwd=tmp_path).stdout.splitlines()
+    assert out[0].startswith("NotProvidedImportError | torchsound does not provide torchaudio.pipelines.WAV2VEC2_ASR_BASE_960H yet")
+    assert out[1].startswith("NotProvidedImportError | torchsound does not provide torchaudio.models.Wav2Vec2Model yet")
+    assert out[2].startswith("NotProvidedModuleError | torchsound does not provide torchaudio.models.decoder yet")
+    assert out[3].startswith("NotProvidedModuleError | torchsound does not provide torchaudio.models.decoder yet")
+    assert out[4].startswith("NotProvidedModuleError | torchsound does not provide torchaudio.lib yet")
+    assert out[5].startswith("NotProvidedModuleError | No module named 'torchaudio.no_such_module'")
