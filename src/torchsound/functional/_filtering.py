@@ -329,15 +329,20 @@ def biquad(waveform: torch.Tensor, b0: float, b1: float, b2: float, a0: float, a
     return lfilter(waveform, a, b)
 
 
-def _w0_alpha(sample_rate, freq, Q, fn: str) -> tuple[float, float]:
+def _param(value, waveform: torch.Tensor) -> torch.Tensor:
+    """A filter parameter (number or 0-dim tensor) as a float64 tensor on the waveform's device.
+
+    Tensors keep their autograd graph, so gradients reach ``cutoff_freq``, ``Q``, ``gain`` etc. as in
+    torchaudio; numbers become float64 (rounding them to the waveform's dtype would detune the filter).
+    """
+    return torch.as_tensor(value, device=waveform.device).to(torch.float64).reshape(())
+
+
+def _w0_alpha(waveform, sample_rate, freq, Q, fn: str) -> tuple[torch.Tensor, torch.Tensor]:
     _check_rate(sample_rate, fn)
     _check_number("Q", Q, fn, positive=True)
-    w0 = 2 * math.pi * _f(freq) / sample_rate
-    return w0, math.sin(w0) / 2 / _f(Q)
-
-
-def _f(v) -> float:
-    return float(v)
+    w0 = 2 * math.pi * _param(freq, waveform) / sample_rate
+    return w0, torch.sin(w0) / 2 / _param(Q, waveform)
 
 
 def _check_rate(sample_rate, fn: str) -> None:
@@ -349,43 +354,43 @@ def _check_number(name: str, value, fn: str, positive: bool = False) -> None:
         isinstance(value, torch.Tensor) and value.numel() == 1
     ):
         raise TypeError(f"{fn}: {name} must be a number, got {type(value).__name__} {value!r}")
-    if positive and not float(value) > 0:
+    if positive and not float(value.detach() if isinstance(value, torch.Tensor) else value) > 0:
         raise ValueError(f"{fn}: {name} must be positive, got {value!r}")
 
 
 def lowpass_biquad(waveform: torch.Tensor, sample_rate: int, cutoff_freq: float, Q: float = 0.707) -> torch.Tensor:
-    """Two-pole low-pass filter (sox ``lowpass``).
+    """Two-pole low-pass filter (sox ``lowpass``). ``cutoff_freq`` and ``Q`` may be tensors (differentiable).
 
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(sample_rate, cutoff_freq, Q, "lowpass_biquad")
-    cos = math.cos(w0)
+    w0, alpha = _w0_alpha(waveform, sample_rate, cutoff_freq, Q, "lowpass_biquad")
+    cos = torch.cos(w0)
     return biquad(waveform, (1 - cos) / 2, 1 - cos, (1 - cos) / 2, 1 + alpha, -2 * cos, 1 - alpha)
 
 
 def highpass_biquad(waveform: torch.Tensor, sample_rate: int, cutoff_freq: float, Q: float = 0.707) -> torch.Tensor:
-    """Two-pole high-pass filter (sox ``highpass``).
+    """Two-pole high-pass filter (sox ``highpass``). ``cutoff_freq`` and ``Q`` may be tensors (differentiable).
 
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(sample_rate, cutoff_freq, Q, "highpass_biquad")
-    cos = math.cos(w0)
+    w0, alpha = _w0_alpha(waveform, sample_rate, cutoff_freq, Q, "highpass_biquad")
+    cos = torch.cos(w0)
     return biquad(waveform, (1 + cos) / 2, -1 - cos, (1 + cos) / 2, 1 + alpha, -2 * cos, 1 - alpha)
 
 
 def allpass_biquad(waveform: torch.Tensor, sample_rate: int, central_freq: float, Q: float = 0.707) -> torch.Tensor:
-    """Two-pole all-pass filter (sox ``allpass``).
+    """Two-pole all-pass filter (sox ``allpass``). ``central_freq`` and ``Q`` may be tensors (differentiable).
 
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(sample_rate, central_freq, Q, "allpass_biquad")
-    cos = math.cos(w0)
+    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "allpass_biquad")
+    cos = torch.cos(w0)
     return biquad(waveform, 1 - alpha, -2 * cos, 1 + alpha, 1 + alpha, -2 * cos, 1 - alpha)
 
 
@@ -394,25 +399,27 @@ def bandpass_biquad(
 ) -> torch.Tensor:
     """Two-pole band-pass filter (sox ``bandpass``; ``const_skirt_gain`` is sox's ``-c``: peak gain Q, else 0 dB).
 
+    ``central_freq`` and ``Q`` may be tensors (differentiable).
+
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(sample_rate, central_freq, Q, "bandpass_biquad")
-    cos = math.cos(w0)
-    top = math.sin(w0) / 2 if const_skirt_gain else alpha
+    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "bandpass_biquad")
+    cos = torch.cos(w0)
+    top = torch.sin(w0) / 2 if const_skirt_gain else alpha
     return biquad(waveform, top, 0.0, -top, 1 + alpha, -2 * cos, 1 - alpha)
 
 
 def bandreject_biquad(waveform: torch.Tensor, sample_rate: int, central_freq: float, Q: float = 0.707) -> torch.Tensor:
-    """Two-pole band-reject (notch) filter (sox ``bandreject``).
+    """Two-pole band-reject (notch) filter (sox ``bandreject``). ``central_freq`` and ``Q`` may be tensors.
 
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(sample_rate, central_freq, Q, "bandreject_biquad")
-    cos = math.cos(w0)
+    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "bandreject_biquad")
+    cos = torch.cos(w0)
     return biquad(waveform, 1.0, -2 * cos, 1.0, 1 + alpha, -2 * cos, 1 - alpha)
 
 
@@ -421,6 +428,8 @@ def band_biquad(
 ) -> torch.Tensor:
     """Two-pole band filter (sox ``band``); ``noise=True`` is sox's ``-n`` (for un-pitched audio).
 
+    ``central_freq`` and ``Q`` may be tensors (differentiable).
+
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
@@ -428,22 +437,24 @@ def band_biquad(
     fn = "band_biquad"
     _check_rate(sample_rate, fn)
     _check_number("Q", Q, fn, positive=True)
-    w0 = 2 * math.pi * _f(central_freq) / sample_rate
-    bandwidth = _f(central_freq) / _f(Q)
-    a2 = math.exp(-2 * math.pi * bandwidth / sample_rate)
-    a1 = -4 * a2 / (1 + a2) * math.cos(w0)
-    b0 = math.sqrt(1 - a1 * a1 / (4 * a2)) * (1 - a2)
+    freq = _param(central_freq, waveform)
+    w0 = 2 * math.pi * freq / sample_rate
+    bandwidth = freq / _param(Q, waveform)
+    a2 = torch.exp(-2 * math.pi * bandwidth / sample_rate)
+    a1 = -4 * a2 / (1 + a2) * torch.cos(w0)
     if noise:
-        b0 = math.sqrt(((1 + a2) * (1 + a2) - a1 * a1) * (1 - a2) / (1 + a2))
+        b0 = torch.sqrt(((1 + a2) * (1 + a2) - a1 * a1) * (1 - a2) / (1 + a2))
+    else:
+        b0 = torch.sqrt(1 - a1 * a1 / (4 * a2)) * (1 - a2)
     return biquad(waveform, b0, 0.0, 0.0, 1.0, a1, a2)
 
 
-def _shelf(gain, w0: float, alpha: float, treble: bool) -> tuple[float, ...]:
-    """sox's shelving filter coefficients (bass when ``treble`` is False)."""
-    amp = math.exp(_f(gain) / 40 * math.log(10))
-    t1 = 2 * math.sqrt(amp) * alpha
-    t2 = (amp - 1) * math.cos(w0)
-    t3 = (amp + 1) * math.cos(w0)
+def _shelf(gain: torch.Tensor, w0: torch.Tensor, alpha: torch.Tensor, treble: bool):
+    """sox's shelving filter coefficients ``(b0, b1, b2, a0, a1, a2)`` (bass when ``treble`` is False)."""
+    amp = torch.exp(gain / 40 * math.log(10))
+    t1 = 2 * torch.sqrt(amp) * alpha
+    t2 = (amp - 1) * torch.cos(w0)
+    t3 = (amp + 1) * torch.cos(w0)
     sign = 1 if treble else -1
     b0 = amp * ((amp + 1) + sign * t2 + t1)
     b1 = -2 * sign * amp * ((amp - 1) + sign * t3)
@@ -457,44 +468,44 @@ def _shelf(gain, w0: float, alpha: float, treble: bool) -> tuple[float, ...]:
 def bass_biquad(
     waveform: torch.Tensor, sample_rate: int, gain: float, central_freq: float = 100, Q: float = 0.707
 ) -> torch.Tensor:
-    """Low-shelf boost or cut of ``gain`` dB (sox ``bass``).
+    """Low-shelf boost or cut of ``gain`` dB (sox ``bass``). ``gain``, ``central_freq``, ``Q`` may be tensors.
 
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(sample_rate, central_freq, Q, "bass_biquad")
+    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "bass_biquad")
     _check_number("gain", gain, "bass_biquad")
-    return biquad(waveform, *_shelf(gain, w0, alpha, treble=False))
+    return biquad(waveform, *_shelf(_param(gain, waveform), w0, alpha, treble=False))
 
 
 def treble_biquad(
     waveform: torch.Tensor, sample_rate: int, gain: float, central_freq: float = 3000, Q: float = 0.707
 ) -> torch.Tensor:
-    """High-shelf boost or cut of ``gain`` dB (sox ``treble``).
+    """High-shelf boost or cut of ``gain`` dB (sox ``treble``). ``gain``, ``central_freq``, ``Q`` may be tensors.
 
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(sample_rate, central_freq, Q, "treble_biquad")
+    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "treble_biquad")
     _check_number("gain", gain, "treble_biquad")
-    return biquad(waveform, *_shelf(gain, w0, alpha, treble=True))
+    return biquad(waveform, *_shelf(_param(gain, waveform), w0, alpha, treble=True))
 
 
 def equalizer_biquad(
     waveform: torch.Tensor, sample_rate: int, center_freq: float, gain: float, Q: float = 0.707
 ) -> torch.Tensor:
-    """Peaking equaliser: ``gain`` dB around ``center_freq`` (sox ``equalizer``).
+    """Peaking equaliser: ``gain`` dB around ``center_freq`` (sox ``equalizer``). Parameters may be tensors.
 
     Shape:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(sample_rate, center_freq, Q, "equalizer_biquad")
+    w0, alpha = _w0_alpha(waveform, sample_rate, center_freq, Q, "equalizer_biquad")
     _check_number("gain", gain, "equalizer_biquad")
-    amp = math.exp(_f(gain) / 40 * math.log(10))
-    cos = math.cos(w0)
+    amp = torch.exp(_param(gain, waveform) / 40 * math.log(10))
+    cos = torch.cos(w0)
     return biquad(waveform, 1 + alpha * amp, -2 * cos, 1 - alpha * amp, 1 + alpha / amp, -2 * cos, 1 - alpha / amp)
 
 
@@ -514,7 +525,8 @@ def deemph_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     w0 = 2 * math.pi * freq / sample_rate
     amp = math.exp(gain / 40 * math.log(10))
     alpha = math.sin(w0) / 2 * math.sqrt((amp + 1 / amp) * (1 / slope - 1) + 2)
-    return biquad(waveform, *_shelf(gain, w0, alpha, treble=True))
+    coeffs = [_param(v, waveform) for v in (gain, w0, alpha)]
+    return biquad(waveform, *_shelf(coeffs[0], coeffs[1], coeffs[2], treble=True))
 
 
 # sox's RIAA playback equalisation: (zeros, poles) of the digital filter per sample rate.
