@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import soundfile
 import torch
@@ -150,3 +151,35 @@ def test_demo_step(tmp_path, sample_file):
 def test_cli_lists_effects():
     proc = _cli("--list")
     assert proc.returncode == 0 and proc.stdout.split() == effect_names()
+
+
+@pytest.mark.parametrize("channels_first", [True, False])
+@pytest.mark.parametrize("effects", [[], [["gain", "0"]], [["trim", "0"]]], ids=["empty", "gain 0", "trim 0"])
+def test_no_op_chain_returns_a_new_tensor(effects, channels_first):
+    # torchaudio's libsox path always returned a new tensor equal to the input; sox -D is the reference
+    x = torch.rand(2, 800, dtype=torch.float64) - 0.5
+    expected, rate = run_sox(x, 8000, effects or [["gain", "0"]])
+    source = x if channels_first else x.T
+    got, got_rate = apply_effects_tensor(source, 8000, effects, channels_first=channels_first)
+    assert got is not source and got.untyped_storage().data_ptr() != source.untyped_storage().data_ptr()
+    got.zero_()  # writing to the result leaves the input alone
+    assert x.abs().sum() > 0
+    got, got_rate = apply_effects_tensor(source, 8000, effects, channels_first=channels_first)
+    assert got_rate == rate == 8000
+    torch.testing.assert_close(got if channels_first else got.T, expected, rtol=0, atol=1e-7)  # float32 WAV in sox
+
+
+@pytest.mark.parametrize("rate", [np.int64(16000), np.int32(16000), np.float64(16000.0)], ids=lambda r: type(r).__name__)
+def test_numpy_sample_rate_is_accepted(rate):
+    x = torch.rand(1, 1600) - 0.5
+    chain = [["highpass", "100"], ["rate", "8k"]]
+    got, got_rate = apply_effects_tensor(x, rate, chain)
+    expected, expected_rate = apply_effects_tensor(x, 16000, chain)
+    assert got_rate == expected_rate == 8000 and type(got_rate) is int
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("rate", [np.bool_(True), "16000", np.int64(0)], ids=["bool", "str", "zero"])
+def test_bad_sample_rate(rate):
+    with pytest.raises(ValueError, match="sample_rate must be a positive number"):
+        apply_effects_tensor(torch.rand(1, 100), rate, [])

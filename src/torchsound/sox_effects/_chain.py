@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import numbers
 import os
 from typing import List, Optional, Sequence, Tuple
 
@@ -113,7 +114,8 @@ def apply_effects_tensor(
     check_tensor("tensor", tensor, fn="apply_effects_tensor")
     if tensor.dim() < 2:
         raise ValueError(f"apply_effects_tensor: tensor must have at least 2 dimensions (channel, time), got shape {tuple(tensor.shape)}")
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float)) or not sample_rate > 0:
+    # numbers.Real also admits numpy scalars (np.int64(16000)), as torchaudio's op did
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real) or not sample_rate > 0:
         raise ValueError(f"apply_effects_tensor: sample_rate must be a positive number, got {sample_rate!r}")
     _load_effects()
     chain = _parse_chain(effects)
@@ -125,7 +127,15 @@ def apply_effects_tensor(
     waveform, rate = run_chain(waveform, float(sample_rate), chain)
     if not channels_first:
         waveform = waveform.transpose(-1, -2)
+    if _shares_memory(waveform, tensor):  # an empty or no-op chain: return a new tensor, as libsox did
+        waveform = waveform.clone()
     return waveform, int(round(rate))
+
+
+def _shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
+    if a.device.type == "meta" or b.device.type == "meta":
+        return a is b
+    return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
 
 
 def apply_effects_file(
