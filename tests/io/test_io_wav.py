@@ -197,3 +197,104 @@ def test_extensible_with_fewer_valid_bits(tmp_path):
     meta = torchsound.info(bytes(data))
     assert meta.bits_per_sample == 20 and meta.encoding == "PCM_S"
     torch.testing.assert_close(torchsound.load(bytes(data))[0], _sf_read(path)[0], rtol=0, atol=0)
+
+
+# ----------------------------------------------------------------------------- streamed and corrupt headers
+
+
+def _sox_raw(path_or_bytes, *fmt) -> np.ndarray:
+    """The int16 samples sox decodes from a WAV (bytes are fed through its stdin), (time, channel)."""
+    src = ["-"] if isinstance(path_or_bytes, bytes) else [str(path_or_bytes)]
+    out = subprocess.run(["sox", *fmt, *src, "-t", "raw", "-e", "signed", "-b", "16", "-"],
+                         input=path_or_bytes if isinstance(path_or_bytes, bytes) else None, capture_output=True, check=True)
+    return np.frombuffer(out.stdout, "<i2")
+
+
+def test_wav_piped_by_sox_loads_to_the_end(tmp_path):
+    # sox writing to a pipe can't go back to fix the header: it leaves data size 0x7FFFF000.
+    raw = (make_noise(2, 0.3, 8000) * 60000).to(torch.int16).T.contiguous().numpy().tobytes()
+    proc = subprocess.Popen(["sox", "-t", "raw", "-r", "8000", "-e", "signed", "-b", "16", "-c", "2", "-", "-t", "wav", "-"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc.stdin.write(raw)
+    proc.stdin.close()
+    loaded, sr = torchsound.load(proc.stdout, normalize=False)  # straight from the pipe
+    proc.wait()
+    expected = torch.from_numpy(np.frombuffer(raw, "<i2").reshape(-1, 2).T.copy())
+    assert sr == 8000 and torch.equal(loaded, expected)
+
+
+def test_wav_piped_by_ffmpeg_loads_to_the_end():
+    # FFmpeg writing to a non-seekable output leaves the RIFF and data sizes at 0xFFFFFFFF.
+    av = pytest.importorskip("av")
+
+    class Pipe:  # write-only and not seekable, like a pipe
+        def __init__(self):
+            self.data = bytearray()
+
+        def write(self, b):
+            self.data += b
+            return len(b)
+
+    x = (make_noise(1, 0.2, 16000) * 60000).to(torch.int16).numpy()
+    sink = Pipe()
+    with av.open(sink, "w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=16000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(x, format="s16", layout="mono")
+        frame.sample_rate = 16000
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    data = bytes(sink.data)
+    assert data[data.index(b"data") + 4 :][:4] == b"\xff\xff\xff\xff"
+    with av.open(io.BytesIO(data)) as container:  # FFmpeg's own reading of its stream
+        ref = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1)
+    for src in (data, io.BytesIO(data)):
+        loaded, _ = torchsound.load(src, normalize=False)
+        assert torch.equal(loaded, torch.from_numpy(ref))
+        assert torchsound.info(src if isinstance(src, bytes) else io.BytesIO(data)).num_frames == ref.shape[1]
+
+
+@pytest.mark.parametrize("placeholder", [0xFFFFFFFF, 0x7FFFF000])
+def test_placeholder_data_size_without_data_is_an_error(placeholder):
+    buf = io.BytesIO()
+    torchsound.save(buf, make_noise(1, 0.01, 8000), 8000, format="wav")
+    header = bytearray(buf.getvalue()[:44])
+    header[40:44] = struct.pack("<I", placeholder)
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(torchsound.io._source.AudioFileError,
+                           match=rf"buffer>: WAV header gives a placeholder data size \(0x{placeholder:X}\) and no audio data"):
+            fn(bytes(header))
+
+
+def test_corrupt_chunk_walk_is_bounded(tmp_path):
+    # A fmt chunk, then 4 MiB of zeros: 8-byte "chunks" with no data chunk anywhere. The walk used to
+    # take one file open per 8-byte step (18 s for this file); it now stops after a bounded number of reads.
+    data = (b"RIFF" + struct.pack("<I", 4 << 20) + b"WAVE" + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16)
+            + bytes(4 << 20))
+
+    class Counting(io.BytesIO):
+        reads = 0
+
+        def read(self, n=-1):
+            Counting.reads += 1
+            return super().read(n)
+
+    with pytest.raises(torchsound.io._source.AudioFileError, match=r"<Counting>: corrupt WAV header: no data chunk among"):
+        torchsound.info(Counting(data))
+    assert Counting.reads < 10_000  # a few per chunk, with the chunk count capped (was 524,292)
+    path = tmp_path / "corrupt.wav"
+    path.write_bytes(data)
+    with pytest.raises(torchsound.io._source.AudioFileError, match=r"corrupt\.wav: corrupt WAV header: no data chunk"):
+        torchsound.load(path)
+
+
+def test_two_thousand_channels_load_back(tmp_path):
+    x = make_noise(2000, 0.005, 8000)
+    path = tmp_path / "many.wav"
+    torchsound.save(path, x, 8000)
+    ref = _sox_raw(path).reshape(-1, 2000).T  # sox decodes it as the reference
+    meta = torchsound.info(path)
+    assert (meta.num_channels, meta.num_frames) == (2000, 40)
+    loaded, _ = torchsound.load(path, normalize=False)
+    assert torch.equal(loaded, torch.from_numpy(ref.copy()))

@@ -115,7 +115,8 @@ def read_header(src: Source) -> WavHeader:
         pos = body + size + (size & 1)
     else:
         if data is None or fmt is None:
-            raise src.error(f"corrupt WAV header: no fmt and data chunks among the first {_MAX_CHUNKS} chunks")
+            missing = "fmt and data chunks" if data is None and fmt is None else "data chunk" if data is None else "fmt chunk"
+            raise src.error(f"corrupt WAV header: no {missing} among the first {_MAX_CHUNKS} chunks")
     if fmt is None:
         raise src.error("corrupt WAV file: no fmt chunk")
     if data is None:
