@@ -47,3 +47,15 @@ def test_bundled_sample_is_real_speech(sample_file):
     assert 3.0 < info.duration < 15.0
     data, _ = soundfile.read(sample_file)
     assert data.std() > 0.01  # not silence
+
+
+def test_alias_hook_imports_no_torch():
+    # The .pth hook of `torchsound alias install` runs at every interpreter start: it must stay cheap.
+    loaded = _modules_after("import torchsound.compat._startup, torchsound.compat; assert torchsound.compat.is_installed()")
+    assert not ({"torch", "numpy", "torchsound.io._dispatch"} & loaded), loaded & {"torch", "numpy"}
+
+
+def test_cli_lists_the_alias_command():
+    out = subprocess.run([sys.executable, "-m", "torchsound", "alias", "--help"], check=True, capture_output=True, text=True)
+    for action in ("install", "remove", "status", "build-dist"):
+        assert action in out.stdout

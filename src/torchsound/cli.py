@@ -12,7 +12,7 @@ import sys
 from typing import List, Optional
 
 # Order shown in --help.
-_COMMANDS = ["io", "features", "effects", "datasets", "demo"]
+_COMMANDS = ["io", "features", "effects", "datasets", "demo", "alias"]
 
 
 def build_parser() -> argparse.ArgumentParser:
