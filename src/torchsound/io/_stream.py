@@ -144,7 +144,8 @@ def _failure(src: Source, position: int, rate: float, err: BaseException) -> Aud
     if isinstance(err, AudioFileError) and reason.startswith(f"{src.name}: "):
         reason = reason[len(src.name) + 2:]
     reason = " ".join(reason.split()) or type(err).__name__
-    return src.error(f"decoding failed at frame {position} ({position / rate:.3f} s): {reason}")
+    where = f"frame {position} ({position / rate:.3f} s)" if rate else f"frame {position}"
+    return src.error(f"decoding failed at {where}: {reason}")
 
 
 class _WavDecoder:
@@ -203,7 +204,7 @@ class _SndDecoder:
         from . import _soundfile
 
         self._src = src
-        self._f = _soundfile._open(src, None)
+        self._f = self._open()
         f = self._f
         self.is_mp3, self._is_ogg = f.format == "MP3", f.format == "OGG"
         endian = "be" if f.format in ("AIFF", "CAF") else "le"
@@ -229,7 +230,34 @@ class _SndDecoder:
         self._pos = 0
         self._soundfile = soundfile
 
+    def _open(self):
+        """libsndfile on the source; a file object is guarded, since libsndfile's callbacks swallow its errors."""
+        import soundfile
+
+        target = self._src.for_library()
+        self._guard = None if isinstance(target, str) else _GuardedFile(target)
+        try:
+            f = soundfile.SoundFile(target if self._guard is None else self._guard, "r")
+        except Exception as err:  # noqa: BLE001 - libsndfile, cffi and file-object errors alike
+            cause = self._guard.error if self._guard is not None and self._guard.error is not None else err
+            raise self._src.error(f"cannot decode as audio ({_reason(cause)})") from None
+        if self._guard is not None and self._guard.error is not None:
+            f.close()
+            raise self._src.error(f"cannot decode as audio ({_reason(self._guard.error)})")
+        return f
+
     def _read_block(self) -> np.ndarray:
+        try:
+            block = self._read_raw()
+        except Exception:
+            if self._guard is not None and self._guard.error is not None:  # the cause, not libsndfile's echo
+                raise self._guard.error from None
+            raise
+        if self._guard is not None and self._guard.error is not None:
+            raise self._guard.error
+        return block
+
+    def _read_raw(self) -> np.ndarray:
         if self.is_mp3:  # libsndfile 1.2 garbles MP3 on a second read: decode once, hand out blocks
             if self._pending_mp3 is None:
                 self._pending_mp3 = self._f.read(dtype=self.dtype, always_2d=True)
@@ -262,7 +290,7 @@ class _SndDecoder:
             from . import _soundfile
 
             self._f.close()
-            self._f, self._pos = _soundfile._open(self._src, None), 0
+            self._f, self._pos = self._open(), 0
             while self._pos < frame:
                 block = self._f.read(frames=min(_BLOCK, frame - self._pos), dtype=self.dtype, always_2d=True)
                 if not len(block):
@@ -278,6 +306,38 @@ class _SndDecoder:
 
     def close(self) -> None:
         self._f.close()
+
+
+class _GuardedFile:
+    """A caller's file object handed to libsndfile, remembering the first error it raised (libsndfile's
+    callbacks would only print it and see an early end of file)."""
+
+    def __init__(self, f):
+        self._f, self.error = f, None
+
+    def _guarded(self, fn, *args, fallback):
+        if self.error is None:
+            try:
+                return fn(*args)
+            except Exception as err:  # noqa: BLE001 - reported by the decoder after libsndfile returns
+                self.error = err
+        return fallback
+
+    def read(self, n=-1):
+        return self._guarded(self._f.read, n, fallback=b"")
+
+    def readinto(self, buffer):
+        if not hasattr(self._f, "readinto"):
+            data = self.read(len(buffer))
+            buffer[: len(data)] = data
+            return len(data)
+        return self._guarded(self._f.readinto, buffer, fallback=0)
+
+    def seek(self, offset, whence=0):
+        return self._guarded(self._f.seek, offset, whence, fallback=-1)
+
+    def tell(self):
+        return self._guarded(self._f.tell, fallback=-1)
 
 
 class _AVDecoder:
@@ -366,6 +426,9 @@ class _AVDecoder:
                     self._check_complete(index)
                     return None
                 block = _frame_array(frame)
+                if block.shape[1] != self.streams[index].num_channels:  # the buffers and filters are set up for one layout
+                    raise ValueError(f"the stream changes from {self.streams[index].num_channels} to {block.shape[1]} "
+                                     "channels (unsupported)")
                 skip = self._skip.get(index, 0)
                 if skip:  # precise seek: drop samples before the target
                     self._skip[index] = max(skip - len(block), 0)
@@ -375,7 +438,7 @@ class _AVDecoder:
                 self._pos[index] = position + len(block)
                 return block
         except Exception as err:  # noqa: BLE001 - FFmpeg, numpy and file-object errors alike
-            raise _failure(self._src, position, self.streams[index].sample_rate, err) from err
+            raise _failure(self._src, position, getattr(self.streams[index], "sample_rate", 0), err) from err
 
     def _check_complete(self, index: int) -> None:
         # FFmpeg ends quietly where an MP3 is cut; its Xing/Info tag tells (as load checks it).
@@ -662,10 +725,12 @@ class StreamReader:
             raise ValueError(f"buffer_chunk_size must be a positive int or -1, got {buffer_chunk_size!r}")
         index = self.default_audio_stream if stream_index is None else stream_index
         if index is None:
-            raise RuntimeError(f"{self._source.name}: there is no audio stream")
+            raise self._source.error("there is no audio stream")
         info = self.get_src_stream_info(index)
         if info.media_type != "audio":
             raise ValueError(f"stream_index {index} is a {info.media_type} stream, not audio")
+        if not isinstance(info, SourceAudioStream):
+            raise self._source.error(f"FFmpeg has no decoder for audio stream {index} (codec {info.codec or 'unknown'!r})")
         if fmt is not None:
             convert_format(np.zeros((0, 1), np.float32), fmt)  # validates the name
         if decoder is not None or decoder_option:
