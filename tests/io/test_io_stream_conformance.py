@@ -52,6 +52,9 @@ def test_source_stream_info_is_ffmpegs(files, name):
     got = (info.codec, info.format, info.num_frames, info.sample_rate, info.num_channels)
     assert got == _pyav_stream_facts(files[name])
     assert isinstance(info.num_frames, int)  # 0 where the container does not say, never None
+    if name.endswith(".wav"):
+        with av.open(str(files[name])) as c:
+            assert info.bit_rate == c.streams.audio[0].bit_rate
 
 
 def test_unsigned_8bit_wav_streams_as_uint8(files):
@@ -235,3 +238,17 @@ def test_raw_mulaw_against_libsndfile():
     reader.process_all_packets()
     (chunk,) = reader.pop_chunks()
     torch.testing.assert_close(chunk, torch.from_numpy(ref), rtol=0, atol=0)
+
+
+def test_opus_container_at_unsupported_rate(tmp_path):
+    w = StreamWriter(str(tmp_path / "x.opus"))
+    w.add_audio_stream(44100, 1)
+    with pytest.raises(ValueError, match=r"cannot write opus at 44100 Hz .*Opus only supports sample rates.*encoder_sample_rate"):
+        w.open()
+    assert list(tmp_path.iterdir()) == []
+    w = StreamWriter(str(tmp_path / "x.opus"))
+    w.add_audio_stream(44100, 1, encoder_sample_rate=16000)
+    with w:
+        w.write_audio_chunk(0, make_sweep(0.5, 44100, f0=100, f1=3000).float().T.contiguous())
+    meta = soundfile.info(str(tmp_path / "x.opus"))
+    assert meta.format == "OGG" and meta.subtype == "OPUS"

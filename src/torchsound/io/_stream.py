@@ -221,7 +221,7 @@ class _SndDecoder:
         self.dtype = _READ_DTYPE[fmt]
         self._u8 = fmt == "u8"
         encoding, bits = _soundfile._describe(f)
-        self.streams = [SourceAudioStream("audio", codec, f"{f.format_info} {f.subtype_info}", fmt, None, 0,
+        self.streams = [SourceAudioStream("audio", codec, f"{f.format_info} {f.subtype_info}", fmt, 0, 0,
                                           bits, {}, float(f.samplerate), f.channels)]
         self.sample_rate, self.channels = f.samplerate, f.channels
         self.metadata = {k: v for k, v in f.copy_metadata().items() if v} if hasattr(f, "copy_metadata") else {}
@@ -1038,7 +1038,12 @@ class _SndSink:
         if s.codec_config is not None:
             kwargs.update(_soundfile._compression_kwargs(fmt, s.codec_config, s.sample_rate))
         self._bits, self._subtype = bits, subtype
-        self._file = soundfile.SoundFile(f, "w", s.sample_rate, s.num_channels, subtype, format=sf_format, **kwargs)
+        try:
+            self._file = soundfile.SoundFile(f, "w", s.sample_rate, s.num_channels, subtype, format=sf_format, **kwargs)
+        except (soundfile.LibsndfileError, RuntimeError, ValueError) as err:
+            reason = " ".join(str(getattr(err, "error_string", None) or err).split())
+            raise ValueError(f"StreamWriter: cannot write {fmt} at {s.sample_rate} Hz with {s.num_channels} channel(s) "
+                             f"({reason}); encoder_sample_rate= resamples for the encoder") from None
 
     def write(self, i: int, chunk: torch.Tensor) -> None:
         from . import _soundfile
