@@ -6,6 +6,8 @@ words after it, up to the next effect name, are its arguments.
 
 from __future__ import annotations
 
+import argparse
+import os
 from typing import List, Sequence
 
 
@@ -15,10 +17,40 @@ def register(sub) -> None:
                                    "`torchsound effects in.wav out.wav -- gain -3 highpass 80 rate 16k`.")
     p.add_argument("input", metavar="IN", nargs="?")
     p.add_argument("output", metavar="OUT", nargs="?")
-    p.add_argument("effects", nargs="*", metavar="EFFECT", help="effect names and their arguments (after --)")
+    p.add_argument("effects", nargs=argparse.REMAINDER, metavar="EFFECT",
+                   help="effect names and their arguments (optionally after --); this command's own options "
+                        "(--bits) may come anywhere, as sox effects take no '--' options")
     p.add_argument("--bits", type=int, help="bits per sample of OUT (default: the writer's default for its format)")
     p.add_argument("--list", action="store_true", help="list the supported effects and exit")
     p.set_defaults(handler=run)
+
+
+def split_options(words: Sequence[str], args) -> List[str]:
+    """The chain words with this command's options (``--bits N``, ``--bits=N``, ``--list``) taken out into
+    ``args``, and the ``--`` separator dropped: sox effects have no ``--`` options, so these are ours."""
+    chain: List[str] = []
+    words = list(words)
+    while words:
+        word = words.pop(0)
+        name, eq, value = word.partition("=")
+        if word == "--":
+            continue
+        if word == "--list":
+            args.list = True
+        elif name == "--bits":
+            if not eq:
+                if not words:
+                    raise ValueError("--bits needs a value")
+                value = words.pop(0)
+            try:
+                args.bits = int(value)
+            except ValueError:
+                raise ValueError(f"--bits must be an integer, got {value!r}") from None
+        elif word.startswith("--"):
+            raise ValueError(f"unknown option {word!r} (sox effects take no '--' options)")
+        else:
+            chain.append(word)
+    return chain
 
 
 def split_chain(words: Sequence[str]) -> List[List[str]]:
@@ -44,9 +76,15 @@ def run(args) -> int:
     import sys
 
     import torchsound
+    from torchsound._commands.io import check_options
     from torchsound.sox_effects import apply_effects_tensor, effect_names
     from torchsound.sox_effects._chain import _parse_chain
 
+    try:
+        words = split_options(args.effects, args)
+    except ValueError as err:
+        print(f"torchsound effects: {err}", file=sys.stderr)
+        return 2
     if args.list:
         print(" ".join(effect_names()))
         return 0
@@ -54,8 +92,12 @@ def run(args) -> int:
         print("torchsound effects: give IN and OUT files (or --list)", file=sys.stderr)
         return 2
     try:
-        chain = split_chain(args.effects)
-        _parse_chain(chain)  # a bad chain fails before any file is read
+        chain = split_chain(words)
+        _parse_chain(chain)  # a bad chain or option fails before any file is read
+        fmt = os.path.splitext(args.output)[1].lstrip(".").lower() or "wav"
+        check_options({fmt}, bits=args.bits)
+        if os.path.exists(args.output) and os.path.exists(args.input) and os.path.samefile(args.input, args.output):
+            raise ValueError(f"OUT {args.output} is IN; refusing to overwrite the input: write to another file")
         waveform, rate = torchsound.load(args.input)
         out, out_rate = apply_effects_tensor(waveform, rate, chain)
         torchsound.save(args.output, out, out_rate, bits_per_sample=args.bits)

@@ -9,7 +9,9 @@ input's key (its file name without extension) to its features, in input order.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Callable, Dict, List
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+
+from torchsound._commands.io import _report
 
 if TYPE_CHECKING:  # torch is imported inside the functions: `torchsound --help` stays fast
     import torch
@@ -164,8 +166,13 @@ def _key(path: str, taken: Dict[str, torch.Tensor]) -> str:
     return key
 
 
-def extract(inputs: List[str], kind: str, *, show_progress: bool = True) -> Dict[str, torch.Tensor]:
-    """Features of each file, keyed by file stem, in input order."""
+def extract(inputs: List[str], kind: str, *, show_progress: bool = True,
+            failures: Optional[List[Tuple[str, Exception]]] = None) -> Dict[str, torch.Tensor]:
+    """Features of each file, keyed by file stem, in input order.
+
+    With a ``failures`` list, a file that cannot be read or featurized is appended to it as
+    ``(path, error)`` and the rest go on; without one, the first error is raised.
+    """
     import torchsound
     from torchsound._internal.progress import progress
 
@@ -174,8 +181,13 @@ def extract(inputs: List[str], kind: str, *, show_progress: bool = True) -> Dict
     compute = FEATURE_KINDS[kind]
     features: Dict[str, torch.Tensor] = {}
     for path in progress(inputs, desc=f"{kind} features", enabled=show_progress, unit="file"):
-        waveform, sample_rate = torchsound.load(path)
-        features[_key(path, features)] = compute(waveform, sample_rate)
+        try:
+            waveform, sample_rate = torchsound.load(path)
+            features[_key(path, features)] = compute(waveform, sample_rate)
+        except (OSError, RuntimeError, ValueError, TypeError) as err:
+            if failures is None:
+                raise
+            failures.append((path, err))
     return features
 
 
@@ -191,33 +203,37 @@ def run_features(args) -> int:
     if args.kind not in FEATURE_KINDS:
         print(f"torchsound features: --kind must be one of {', '.join(FEATURE_KINDS)}; got {args.kind!r}", file=sys.stderr)
         return 2
-    missing = [p for p in args.inputs if not os.path.exists(p)]
-    if missing:
-        print(f"torchsound features: no such file: {missing[0]}", file=sys.stderr)
+    if ext == ".npy" and len(args.inputs) > 1:  # known before any file is read
+        print(f"torchsound features: a .npy file holds one array, got {len(args.inputs)} inputs; write .npz or "
+              f".pt instead ({args.output})", file=sys.stderr)
+        return 2
+    failures: List[Tuple[str, Exception]] = []
+    features = extract(args.inputs, args.kind, show_progress=not args.no_progress, failures=failures)
+    _report(failures)
+    if not features:
+        print(f"torchsound features: no file could be read; {args.output} not written", file=sys.stderr)
         return 1
-    features = extract(args.inputs, args.kind, show_progress=not args.no_progress)
     try:
         writer(features, args.output)
-    except ValueError as err:  # e.g. several inputs for a one-array format
+    except (ValueError, OSError) as err:
         print(f"torchsound features: {err}", file=sys.stderr)
-        return 2
+        return 1
     shapes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in list(features.items())[:3])
     more = f" (+{len(features) - 3} more)" if len(features) > 3 else ""
     print(f"wrote {args.kind} features of {len(features)} file(s) to {args.output}: {shapes}{more}")
-    return 0
+    return 1 if failures else 0
 
 
 def run_plot(args) -> int:
-    import sys
-
     import torchsound
 
-    if not os.path.exists(args.input):
-        print(f"torchsound plot: no such file: {args.input}", file=sys.stderr)
-        return 1
-    waveform, sample_rate = torchsound.load(args.input)
-    from torchsound.utils.plot import plot_waveform_and_mel
+    try:
+        waveform, sample_rate = torchsound.load(args.input)
+        from torchsound.utils.plot import plot_waveform_and_mel
 
-    plot_waveform_and_mel(waveform, sample_rate, args.output, title=os.path.basename(args.input))
+        plot_waveform_and_mel(waveform, sample_rate, args.output, title=os.path.basename(args.input))
+    except (OSError, RuntimeError, ValueError, TypeError, ImportError) as err:
+        _report([(args.input, err)])
+        return 1
     print(f"wrote {args.output}")
     return 0
