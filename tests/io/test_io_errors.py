@@ -165,3 +165,121 @@ def test_fuzz_mutated_files_fail_cleanly(samples, fmt, mutations):
             waveform, sample_rate = result
             assert waveform.dtype in (torch.float32, torch.float64) and sample_rate > 0
             assert waveform.numel() <= 64 * len(data) + 16 * 2**20
+
+
+# ----------------------------------------------------------------------------- error types and wrapping
+
+
+def test_audio_file_error_is_an_oserror_and_a_runtimeerror(tmp_path):
+    assert issubclass(AudioFileError, OSError) and issubclass(AudioFileError, RuntimeError)
+    path = tmp_path / "bad.flac"
+    path.write_bytes(b"fLaC" + bytes(100))
+    for caught in (OSError, RuntimeError):  # what user code written for Python files / for torchaudio catches
+        with pytest.raises(caught, match=r"bad\.flac: "):
+            torchsound.load(path)
+    err = pytest.raises(AudioFileError, torchsound.load, path).value
+    assert str(err).startswith(str(path))  # the message, not OSError's "[Errno None]" form
+
+
+@pytest.mark.parametrize("name", ["one.flac", "one.mp3", "one.ogg", "one.wav", "one.m4a", "one"])
+def test_one_byte_file_is_an_error_not_an_empty_tensor(tmp_path, name):
+    # A 1-byte .flac passed as a file object used to come back as an empty tensor at 0 Hz (from FFmpeg).
+    path = tmp_path / name
+    for value in (0x00, 0x49, 0xFF):
+        path.write_bytes(bytes([value]))
+        for fn in (torchsound.load, torchsound.info):
+            with pytest.raises(AudioFileError, match=rf"{name.replace('.', '[.]')}: "):
+                fn(path)
+            with open(path, "rb") as f, pytest.raises(AudioFileError, match=rf"{name.replace('.', '[.]')}: "):
+                fn(f)
+            with pytest.raises(AudioFileError, match=r"<BytesIO>: "):
+                fn(io.BytesIO(bytes([value])))
+
+
+class _Failing(io.RawIOBase):
+    """A seekable file object that fails with ``exc`` once reads pass ``limit`` bytes (a network mount going away)."""
+
+    def __init__(self, data: bytes, limit: int, exc: Exception):
+        self._data, self._limit, self._exc, self._pos = data, limit, exc, 0
+        self.name = "flaky.flac"
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=0):
+        self._pos = offset if whence == 0 else self._pos + offset if whence == 1 else len(self._data) + offset
+        return self._pos
+
+    def tell(self):
+        return self._pos
+
+    def readinto(self, b):
+        if self._pos + len(b) > self._limit:
+            raise self._exc
+        chunk = self._data[self._pos : self._pos + len(b)]
+        b[: len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
+
+
+@pytest.mark.parametrize("exc", [OSError(5, "Input/output error"), UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad byte")])
+def test_file_object_read_errors_are_wrapped_with_the_name(samples, exc):
+    for limit in (0, 40):  # while sniffing the format, or while parsing the WAV header
+        with pytest.raises(AudioFileError, match=r"flaky\.flac: reading the file failed \((OSError|UnicodeDecodeError)"):
+            torchsound.load(_Failing(samples["wav"], limit, exc))
+
+
+def test_text_mode_file_object_is_a_usage_error(tmp_path, samples):
+    path = tmp_path / "x.wav"
+    path.write_bytes(samples["wav"])
+    with open(path, "r", encoding="latin-1") as f:
+        with pytest.raises(TypeError, match=r"x\.wav: file object is opened in text mode; open it with 'rb'"):
+            torchsound.load(f)
+
+
+def test_text_file_named_mp3_says_it_is_not_audio(tmp_path):
+    path = tmp_path / "notes.mp3"
+    path.write_text("these are my notes, not a song\n" * 30)
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(AudioFileError, match=r"notes\.mp3: not an MP3 file: it holds text"):
+            fn(path)
+    path.write_bytes(bytes(range(1, 256)) * 40)  # binary, no MPEG frame sync anywhere valid
+    with pytest.raises(AudioFileError, match=r"notes\.mp3: not an MP3 file: no MPEG audio frame"):
+        torchsound.load(path)
+
+
+def test_flac_losing_sync_mid_stream_is_an_audio_file_error(tmp_path):
+    data = bytearray(_sf_bytes("FLAC", 2.0))
+    for at in range(len(data) // 2, len(data) // 2 + 64):
+        data[at] = 0x55
+    path = tmp_path / "sync.flac"
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioFileError, match=r"sync\.flac: .*(lost sync|truncated or corrupt)"):
+        torchsound.load(path)
+
+
+def test_corrupt_m4a_table_says_the_file_is_corrupt():
+    from test_io_sources import make_file
+
+    data = bytearray(make_file("m4a"))
+    at = data.index(b"stsz") + 8  # the sample count of the sample-size table: claim a billion entries
+    data[at : at + 4] = struct.pack(">I", 0x3FFFFFFF)
+    with pytest.raises(AudioFileError, match=r"buffer>: corrupt file: its index claims more data than the file can hold"):
+        torchsound.load(bytes(data))
+
+
+def test_mp3_changing_channel_count_mid_stream(samples):
+    # Two MP3 streams glued together, mono then stereo: libsndfile decodes the first; info agrees;
+    # FFmpeg's decoder changes layout mid-stream, which must be an AudioFileError, not a numpy ValueError.
+    from test_io_sources import make_file
+
+    data = make_file("mp3", 0.3, 1) + make_file("mp3", 0.3, 2)
+    waveform, _ = torchsound.load(data)
+    assert torchsound.info(data).num_frames == waveform.shape[1]
+    try:
+        torchsound.load(data, backend="ffmpeg")
+    except AudioFileError as err:
+        assert "buffer>: cannot decode" in str(err)

@@ -84,6 +84,8 @@ class Source:
             self.buffer = memoryview(uri).cast("B")
             self.size = len(self.buffer)
         elif hasattr(uri, "read"):
+            if isinstance(uri, io.TextIOBase):
+                raise TypeError(f"{self.name}: file object is opened in text mode; open it with 'rb'")
             if _seekable(uri):
                 self.fileobj = uri
                 with self._file_errors():
