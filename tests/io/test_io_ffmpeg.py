@@ -127,3 +127,51 @@ def test_corrupt_input_named_by_ffmpeg_backend(tmp_path):
     path.write_bytes(b"\x00\x00\x00\x18ftypM4A " + bytes(range(256)) * 4)
     with pytest.raises(RuntimeError, match=r"junk\.m4a: "):
         torchsound.load(path)
+
+
+def _corrupt_m4a_table(tmp_path):
+    """An M4A whose sample-size table claims 2**29 entries: FFmpeg refuses the allocation (ENOMEM)."""
+    import struct
+
+    path = tmp_path / "x.m4a"
+    torchsound.save(path, make_noise(1, 0.5, 16000), 16000)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"stsz") + 16  # box type, version/flags, sample_size, then the sample count
+    data[at : at + 4] = struct.pack(">I", 0x20000000)
+    bad = tmp_path / "corrupt.m4a"
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+def test_corrupt_m4a_table_is_called_corrupt(tmp_path):
+    bad = _corrupt_m4a_table(tmp_path)
+    with pytest.raises(av.error.MemoryError):  # the reference: what FFmpeg itself reports for this file
+        with av.open(str(bad)) as c:
+            for _ in c.decode(audio=0):
+                pass
+    from torchsound.io import StreamReader
+    from torchsound.io._source import AudioFileError
+
+    def stream_all(path):
+        reader = StreamReader(path)
+        reader.add_basic_audio_stream(1024)
+        for _ in reader.stream():
+            pass
+
+    for op in (torchsound.info, torchsound.load, stream_all):
+        with pytest.raises(AudioFileError, match=r"corrupt\.m4a: .*corrupt file: .*claims more data"):
+            op(str(bad))
+
+
+def test_mp3_changing_channel_count_is_a_clear_error():
+    # mono frames followed by stereo frames: FFmpeg decodes both, the tensor can't hold them
+    from torchsound.io._source import AudioFileError
+
+    mono, stereo = io.BytesIO(), io.BytesIO()
+    torchsound.save(mono, make_noise(1, 0.5, 48000) * 0.5, 48000, format="mp3")
+    torchsound.save(stereo, make_noise(2, 0.5, 48000) * 0.5, 48000, format="mp3")
+    joined = mono.getvalue() + stereo.getvalue()
+    with av.open(io.BytesIO(joined)) as c:  # the reference: FFmpeg sees both layouts in one stream
+        assert {f.layout.nb_channels for f in c.decode(audio=0)} == {1, 2}
+    with pytest.raises(AudioFileError, match=r"byte buffer>: .*changes from \d to \d channels"):
+        torchsound.load(joined, backend="ffmpeg")

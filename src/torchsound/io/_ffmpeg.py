@@ -8,6 +8,7 @@ padding where the file records them.
 
 from __future__ import annotations
 
+import errno
 import re
 from typing import Iterator, Optional, Tuple
 
@@ -56,7 +57,11 @@ def _demuxer(format: Optional[str]) -> Optional[str]:
     return format if format in av.formats_available else None
 
 
-def _reason(err: Exception) -> str:
+def _reason(err: BaseException) -> str:
+    """What an FFmpeg/PyAV/file-object error says, on one line. FFmpeg's ENOMEM on a file means a table in it
+    claims more entries than can exist: the file is corrupt (the allocation was refused, nothing ran out)."""
+    if getattr(err, "errno", None) == errno.ENOMEM:
+        return "corrupt file: a table in it claims more data than can exist (FFmpeg: Cannot allocate memory)"
     return re.sub(r"\s+", " ", str(err)).strip() or type(err).__name__
 
 
@@ -78,16 +83,20 @@ _CODEC_NAMES = {"mp3float": "MP3", "mp3": "MP3", "libopus": "OPUS", "opus": "OPU
 
 def decoded_frames(container, stream) -> Iterator[np.ndarray]:
     """Decoded samples of ``stream`` as (time, channel) arrays in the decoder's own sample type."""
-    av = _av()
+    expected = stream.codec_context.layout.nb_channels
     try:
         for frame in container.decode(stream):
             data = frame.to_ndarray()
             channels = frame.layout.nb_channels
+            if channels != expected:
+                raise RuntimeError(f"the stream changes from {expected} to {channels} channels (unsupported)")
             if frame.format.is_planar:
                 yield data.T
             else:
                 yield data.reshape(-1, channels)
-    except av.error.FFmpegError as err:
+    except RuntimeError:
+        raise
+    except Exception as err:  # noqa: BLE001 - FFmpeg, numpy and file-object errors: the callers name the file
         raise RuntimeError(_reason(err)) from None
 
 

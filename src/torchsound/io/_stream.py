@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from .._internal.optional import require
+from ._ffmpeg import _reason
 from ._source import AudioFileError, Source, atomic_output, sniff_format
 
 _BLOCK = 4096  # frames read from libsndfile per packet
@@ -140,10 +141,9 @@ _READ_DTYPE = {"u8": "int16", "s16": "int16", "s32": "int32", "flt": "float32", 
 
 def _failure(src: Source, position: int, rate: float, err: BaseException) -> AudioFileError:
     """An error raised while decoding, as an AudioFileError naming the file and where decoding stopped."""
-    reason = str(err)
+    reason = _reason(err)
     if isinstance(err, AudioFileError) and reason.startswith(f"{src.name}: "):
         reason = reason[len(src.name) + 2:]
-    reason = " ".join(reason.split()) or type(err).__name__
     where = f"frame {position} ({position / rate:.3f} s)" if rate else f"frame {position}"
     return src.error(f"decoding failed at {where}: {reason}")
 
@@ -470,10 +470,6 @@ class _AVDecoder:
 
 class DecoderOptionError(ValueError, RuntimeError):
     """An unknown decoder option (a ValueError, and a RuntimeError as torchaudio raised it)."""
-
-
-def _reason(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
 
 
 def _pick_decoder(src: Source, format: Optional[str], option) -> object:
