@@ -210,3 +210,18 @@ def test_rate_minimum_phase_has_no_pre_ringing():
 def test_rate_intermediate_phase_not_supported_yet(effect, match):
     with pytest.raises(ValueError, match=match):
         apply_effects_tensor(torch.zeros(1, 1000), 8000, [effect])
+
+
+# Effects run with no or default arguments, as torchaudio's own tests run them (libsox's defaults).
+DEFAULTS = [["synth"], ["synth", "0"], ["synth", "0.1"], ["synth", "square"], ["stretch"], ["stretch", "1", "30"], ["pad"],
+            ["pad", "0"]]
+
+
+@pytest.mark.parametrize("effect", DEFAULTS, ids=" ".join)
+@pytest.mark.parametrize("row", [GRID[0], GRID[1]], ids=lambda g: f"{g[0]}-{g[1]}-{g[2]}ch")
+def test_default_arguments_match_sox(effect, row, speech):
+    x = signal(*row, speech) * 0.5
+    expected, _ = run_sox(x, row[1], [effect])
+    got, _ = apply_effects_tensor(x, row[1], [effect])
+    assert got.shape == expected.shape
+    assert snr_db(expected, got) >= 50

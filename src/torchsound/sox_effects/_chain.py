@@ -17,6 +17,7 @@ from ._registry import EFFECTS, UNSUPPORTED
 _EFFECT_MODULES = ["._level", "._timing", "._channels", "._filters", "._rate", "._modulation", "._dynamics", "._space",
                    "._silence", "._generate"]
 _loaded = False
+_PROBE_LENGTH = 4096  # samples of silence an emptied chain's later effects run on (see run_chain)
 
 
 def _load_effects() -> None:
@@ -70,11 +71,16 @@ def run_chain(waveform: torch.Tensor, sample_rate: float, chain) -> Tuple[torch.
     """Apply parsed ``(name, args)`` effects to ``waveform`` (..., channel, time)."""
     for name, args in chain:
         cursor = EffectArgs(name, args, sample_rate, waveform.shape[-2])
-        waveform, sample_rate = EFFECTS[name](waveform, sample_rate, cursor)
-        cursor.done()
         if waveform.shape[-1] == 0:
-            raise ValueError(f"sox effect {name!r} with arguments {' '.join(args)!r} left no audio: "
-                             "the chain emptied the signal")
+            # An emptied chain (vad on a steady tone, trim past the end) stays empty, as in sox; later
+            # effects still check their arguments and set the channel count and rate, so run them on
+            # a little silence and keep only the shape.
+            probe = waveform.new_zeros(*waveform.shape[:-1], _PROBE_LENGTH)
+            probe, sample_rate = EFFECTS[name](probe, sample_rate, cursor)
+            waveform = probe[..., :0]
+        else:
+            waveform, sample_rate = EFFECTS[name](waveform, sample_rate, cursor)
+        cursor.done()
     return waveform, sample_rate
 
 
@@ -108,8 +114,9 @@ def apply_effects_tensor(
         ``channel'`` and ``time'`` depend on the effects (``channels``, ``remix``, ``trim``, ``rate``...).
 
     Raises:
-        ValueError: for an unknown or unsupported effect, wrong or unparsable arguments (the
-            message quotes the effect and the argument), or a chain that empties the signal.
+        ValueError: for an unknown or unsupported effect, or wrong or unparsable arguments (the
+            message quotes the effect and the argument). A chain that removes all audio (``vad`` on a
+            steady tone, ``trim`` past the end) returns an empty ``(channel, 0)`` tensor, as sox does.
     """
     check_tensor("tensor", tensor, fn="apply_effects_tensor")
     if tensor.dim() < 2:

@@ -107,11 +107,11 @@ def sweep_phase(sweep: str, f1: float, f2: float, n: int, sample_rate: float, de
     t = k / sample_rate
     if sweep == "linear":  # the instantaneous frequency rises linearly: phase = (f1 + k * slope / 2) * t
         slope = (f2 - f1) / n / 2 if n else 0.0
-        return (f1 + k * slope) * t
+        return (f1 + k * slope) * k / sample_rate  # sox's order: exact at half cycles (square-wave edges)
     if sweep == "square":
         rate = math.sqrt(abs(f2 - f1)) / n / math.sqrt(3.0) if n else 0.0
         sign = -1.0 if f1 > f2 else 1.0
-        return (f1 + sign * (k * rate) ** 2) * t
+        return (f1 + sign * (k * rate) ** 2) * k / sample_rate
     if sweep == "exp":
         growth = math.log(f2 / f1) / n * sample_rate if n else 1.0
         return f1 / growth * torch.exp(growth * t)
@@ -181,7 +181,7 @@ def synth_wave(kind: str, phase: torch.Tensor, p1, p2, p3) -> torch.Tensor:
 def _synth(x, sr, a: EffectArgs):
     length = None
     if a.peek() is not None and a.peek() not in _SYNTH_TYPES + _SYNTH_UNSUPPORTED and a.peek() not in ("-n", "-j"):
-        length = a.time("a length")
+        length = a.time("a length") or None  # 0: as long as the input, as in sox
     if a.peek() in ("-n", "-j"):
         raise a.error(a.peek(), "synth options -n and -j are not supported yet")
     specs = []
@@ -213,8 +213,8 @@ def _synth(x, sr, a: EffectArgs):
         phase0 = values[2] / 100 if len(values) > 2 else 0.0
         shape = [v / 100 for v in values[3:6]] + [None] * (3 - len(values[3:6]))
         specs.append((kind, combine, freq, freq if freq2 is None else freq2, sweep, offset, phase0, shape))
-    if not specs:
-        raise a.usage_error("needs a waveform type (wrong number of arguments)")
+    if not specs:  # sox's default: a full-scale 440 Hz sine
+        specs.append(("sine", "create", 440.0, 440.0, "linear", 0.0, 0.0, [None] * 3))
     n = x.shape[-1] if length is None else length  # the sweeps span this length
     inp = x[..., :n] if n <= x.shape[-1] else torch.nn.functional.pad(x, (0, n - x.shape[-1]))
     noise_shape = (*x.shape[:-2], n)

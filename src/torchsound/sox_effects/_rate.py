@@ -164,7 +164,7 @@ def _downsample(x, sr, a: EffectArgs):
 
 @effect("stretch")
 def _stretch(x, sr, a: EffectArgs):
-    factor = a.number("stretch factor", lo=0, lo_open=True)
+    factor = a.number("stretch factor", lo=0, lo_open=True) if a.remaining() else 1.0  # sox's default
     opts = {}
     if a.remaining():
         opts["window_ms"] = a.number("window in ms", lo=0, lo_open=True)
