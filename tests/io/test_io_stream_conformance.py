@@ -39,14 +39,14 @@ def files(tmp_path_factory):
     for name, kwargs in {"s16.wav": {}, "u8.wav": {"encoding": "PCM_U", "bits_per_sample": 8},
                          "s24.wav": {"bits_per_sample": 24}, "f32.wav": {"encoding": "PCM_F"},
                          "ulaw.wav": {"encoding": "ULAW"}, "s16.flac": {}, "s24.flac": {"bits_per_sample": 24},
-                         "x.ogg": {}, "x.mp3": {}, "x.opus": {}, "x.m4a": {}}.items():
+                         "x.ogg": {}, "x.mp3": {}, "x.opus": {}, "x.m4a": {}, "s16.aiff": {}}.items():
         out[name] = folder / name
         torchsound.save(out[name], x, 16000 if name != "x.opus" else 16000, **kwargs)
     return out
 
 
 @pytest.mark.parametrize("name", ["s16.wav", "u8.wav", "s24.wav", "f32.wav", "ulaw.wav", "s16.flac", "s24.flac",
-                                  "x.ogg", "x.mp3", "x.opus", "x.m4a"])
+                                  "x.ogg", "x.mp3", "x.opus", "x.m4a", "s16.aiff"])
 def test_source_stream_info_is_ffmpegs(files, name):
     info = StreamReader(str(files[name])).get_src_stream_info(0)
     got = (info.codec, info.format, info.num_frames, info.sample_rate, info.num_channels)
@@ -68,8 +68,8 @@ def test_unsigned_8bit_wav_streams_as_uint8(files):
     assert np.array_equal(chunk.numpy(), raw)
 
 
-@pytest.mark.parametrize("name", ["s16.wav", "s24.wav", "f32.wav", "ulaw.wav"])
-def test_wav_native_format_equals_ffmpeg_decode(files, name):
+@pytest.mark.parametrize("name", ["s16.wav", "s24.wav", "f32.wav", "ulaw.wav", "s16.flac", "s24.flac", "s16.aiff"])
+def test_native_format_equals_ffmpeg_decode(files, name):
     # format=None keeps FFmpeg's decoded sample format: s24 left-aligned in s32, mu-law decoded to s16
     reader = StreamReader(str(files[name]))
     reader.add_basic_audio_stream(frames_per_chunk=-1, buffer_chunk_size=-1, format=None)
