@@ -3,8 +3,11 @@
 import dataclasses
 import io
 import os
+import stat
 import tarfile
+import threading
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -88,13 +91,13 @@ def test_transient_errors_are_retried(tmp_path, server, overrides):
 def test_retries_give_up(tmp_path, server, overrides):
     url = server.add("blob.bin", b"x")
     server.fail_first("blob.bin", 10)
-    with pytest.raises(RuntimeError, match="after 3 attempt"):
+    with pytest.raises(RuntimeError, match="after 3 attempt"), pytest.warns(_download.UnverifiedDownloadWarning):
         overrides.download_file(url, tmp_path / "blob.bin", retries=2, progress=False)
     assert not (tmp_path / "blob.bin").exists()
 
 
 def test_not_found_is_not_retried(tmp_path, server, overrides):
-    with pytest.raises(RuntimeError, match="404"):
+    with pytest.raises(RuntimeError, match="404"), pytest.warns(_download.UnverifiedDownloadWarning):
         overrides.download_file(f"{server.base}/missing", tmp_path / "m", progress=False)
     assert len(server.requests_for("missing")) == 1
 
@@ -120,7 +123,8 @@ def test_mirror_environment_variable(tmp_path, server, overrides, monkeypatch):
     server.add("dev-clean.tar.gz", b"mirrored")
     monkeypatch.setenv(_download.MIRROR_ENV, server.base + "/")
     assert _download.resolve_url(DEV_CLEAN) == f"{server.base}/dev-clean.tar.gz"
-    overrides.download_file(DEV_CLEAN, tmp_path / "a", progress=False)
+    with pytest.warns(_download.UnverifiedDownloadWarning):
+        overrides.download_file(DEV_CLEAN, tmp_path / "a", progress=False)
     assert (tmp_path / "a").read_bytes() == b"mirrored"
 
 
@@ -143,7 +147,8 @@ def test_override_callable_and_errors(overrides):
 def test_download_asset(tmp_path, server, overrides):
     key = "tutorial-assets/x.wav"
     overrides.set_url_override(f"{_download._ASSET_BASE}/{key}", server.add("x.wav", b"RIFF...."))
-    path = _download.download_asset(key, path=tmp_path / "x.wav", progress=False)
+    with pytest.warns(_download.UnverifiedDownloadWarning, match="x.wav without a checksum"):  # hash="" as in torchaudio
+        path = _download.download_asset(key, path=tmp_path / "x.wav", progress=False)
     assert Path(path).read_bytes() == b"RIFF...."
     assert _download.download_asset(key, path=tmp_path / "x.wav") == path  # reused, no second request
     assert len(server.requests_for("x.wav")) == 1
@@ -335,3 +340,192 @@ def test_progress_bar_is_shown(tmp_path, server, overrides, capsys):
     overrides.download_file(url, tmp_path / "big.bin", checksum=_sha(payload))
     err = capsys.readouterr().err
     assert "big.bin" in err and "3.00M" in err  # tqdm's bar: file name and total size
+
+
+# --------------------------------------------------------------------------- unverified downloads
+
+
+def test_unverified_download_warns_and_discards_an_old_partial_file(tmp_path, server, overrides):
+    payload = os.urandom(20_000)
+    url = server.add("blob.bin", payload)
+    dest = tmp_path / "blob.bin"
+    Path(str(dest) + ".part").write_bytes(payload[:5_000])  # even a true prefix: nothing could show it
+    with pytest.warns(_download.UnverifiedDownloadWarning, match=r"without a checksum: the file is unverified"):
+        overrides.download_file(url, dest, progress=False)
+    assert dest.read_bytes() == payload
+    assert server.requests_for("blob.bin") == [None]  # fetched whole, no Range
+
+
+def test_unverified_download_cut_short_restarts_without_a_validator(tmp_path, server, overrides):
+    payload = os.urandom(200_000)
+    url = server.add("blob.bin", payload)
+    server.truncate_once("blob.bin", 70_000)
+    with pytest.warns(_download.UnverifiedDownloadWarning):
+        overrides.download_file(url, tmp_path / "blob.bin", progress=False)
+    assert (tmp_path / "blob.bin").read_bytes() == payload
+    assert server.requests_for("blob.bin") == [None, None]  # the fixture server sends no ETag: no resume
+
+
+class _ValidatingHandler(BaseHTTPRequestHandler):
+    """Serves one changing file with a strong ETag; honours Range only under a matching If-Range (RFC 9110)."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        srv = self.server
+        srv.log.append((self.headers.get("Range"), self.headers.get("If-Range")))
+        data, etag = srv.data, srv.etag
+        rng, cond = self.headers.get("Range"), self.headers.get("If-Range")
+        start = 0
+        if rng and cond == etag:
+            start = int(rng[6:].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        body = data[start:]
+        self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if srv.cut is not None:  # send part, drop the connection, then let the file change (or not)
+            self.wfile.write(body[: srv.cut])
+            self.wfile.flush()
+            self.close_connection = True
+            srv.cut = None
+            if srv.next_version is not None:
+                srv.data, srv.etag = srv.next_version
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def validating_server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ValidatingHandler)
+    httpd.daemon_threads = True
+    httpd.log, httpd.cut, httpd.next_version = [], None, None
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("changes", [False, True], ids=["same-file", "file-changed"])
+def test_unverified_download_resumes_only_under_if_range(tmp_path, overrides, validating_server, changes):
+    old, new = os.urandom(100_000), os.urandom(100_000)
+    validating_server.data, validating_server.etag = old, '"v1"'
+    validating_server.cut = 30_000
+    validating_server.next_version = (new, '"v2"') if changes else None
+    url = "http://{}:{}/blob.bin".format(*validating_server.server_address[:2])
+    with pytest.warns(_download.UnverifiedDownloadWarning):
+        overrides.download_file(url, tmp_path / "blob.bin", progress=False)
+    assert validating_server.log == [(None, None), ("bytes=30000-", '"v1"')]
+    # A changed file comes whole (200), never as the old file's head glued to the new file's tail.
+    assert (tmp_path / "blob.bin").read_bytes() == (new if changes else old)
+
+
+# --------------------------------------------------------------------------- extraction limits and modes
+
+
+def _gzip_tar_bomb(path, size: int) -> Path:
+    """A .tar.gz holding one file of ``size`` zero bytes, made of repeated gzip members (instant to build)."""
+    import gzip as gz
+
+    header = tarfile.TarInfo("bomb/zeros.bin")
+    header.size = size
+    block = gz.compress(bytes(1 << 20), compresslevel=9)
+    with open(path, "wb") as f:
+        f.write(gz.compress(header.tobuf(format=tarfile.GNU_FORMAT)))
+        for _ in range(size >> 20):
+            f.write(block)
+        f.write(gz.compress(bytes(1024)))  # the end-of-archive blocks
+    return Path(path)
+
+
+def _no_output(tmp_path, target):
+    assert not target.exists()
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".extracting")]
+
+
+def test_archive_bomb_is_stopped_at_its_header(tmp_path, monkeypatch):
+    bomb = _gzip_tar_bomb(tmp_path / "bomb.tar.gz", 1 << 30)  # ~1 MB expanding to 1 GiB
+    assert bomb.stat().st_size < (1 << 30) / 200
+    with tarfile.open(bomb) as tar:  # the reference reader agrees on what it holds
+        assert tar.getmember("bomb/zeros.bin").size == 1 << 30
+    read = []
+    original = tarfile.TarFile.extractfile
+    monkeypatch.setattr(tarfile.TarFile, "extractfile", lambda *a, **k: read.append(a) or original(*a, **k))
+    with pytest.raises(_download.UnsafeArchiveError,
+                       match=r"bomb.tar.gz: the archive expands to more than 200 times its own size .*"
+                             r"max_ratio=.* TORCHSOUND_EXTRACT_MAX_RATIO"):
+        _download.extract_archive(bomb, tmp_path / "out")
+    _no_output(tmp_path, tmp_path / "out")
+    # Raising the limit (argument or environment) lets a trusted archive through; checked on a smaller one.
+    small = _gzip_tar_bomb(tmp_path / "small.tar.gz", 300 << 20)
+    with pytest.raises(_download.UnsafeArchiveError, match="times its own size"):
+        _download.extract_archive(small, tmp_path / "out")
+    monkeypatch.setenv("TORCHSOUND_EXTRACT_MAX_RATIO", "1e6")
+    _download.extract_archive(small, tmp_path / "out")
+    assert (tmp_path / "out" / "bomb" / "zeros.bin").stat().st_size == 300 << 20
+
+
+def test_entry_and_size_limits_stop_extraction_early(tmp_path, monkeypatch):
+    archive = make_tar(tmp_path / "many.tar", {f"c/{i}.txt": b"x" for i in range(3000)}, "w")
+    headers = []
+    original = tarfile.TarFile.next
+    monkeypatch.setattr(tarfile.TarFile, "next", lambda self: headers.append(1) or original(self))
+    with pytest.raises(_download.UnsafeArchiveError, match=r"many.tar: the archive expands to more than 100 entries"):
+        _download.extract_archive(archive, tmp_path / "out", max_entries=100)
+    assert len(headers) < 200  # stopped near the 101st header (opening probes read a few), not after all 3000
+    _no_output(tmp_path, tmp_path / "out")
+    monkeypatch.setenv("TORCHSOUND_EXTRACT_MAX_ENTRIES", "100")
+    with pytest.raises(_download.UnsafeArchiveError, match="TORCHSOUND_EXTRACT_MAX_ENTRIES"):
+        _download.extract_archive(archive, tmp_path / "out")
+    _download.extract_archive(archive, tmp_path / "out", max_entries=5000)  # the argument wins
+    assert len(os.listdir(tmp_path / "out" / "c")) == 3000
+    monkeypatch.delenv("TORCHSOUND_EXTRACT_MAX_ENTRIES")
+
+    with zipfile.ZipFile(tmp_path / "big.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(3):
+            zf.writestr(f"d/{i}.bin", bytes(1 << 20))
+    monkeypatch.setenv("TORCHSOUND_EXTRACT_MAX_BYTES", str(2 << 20))
+    with pytest.raises(_download.UnsafeArchiveError, match=f"big.zip: the archive expands to more than {2 << 20} bytes"):
+        _download.extract_archive(tmp_path / "big.zip", tmp_path / "zout")
+    _no_output(tmp_path, tmp_path / "zout")
+    monkeypatch.setenv("TORCHSOUND_EXTRACT_MAX_BYTES", "lots")
+    with pytest.raises(ValueError, match="TORCHSOUND_EXTRACT_MAX_BYTES must be a number, got 'lots'"):
+        _download.extract_archive(tmp_path / "big.zip", tmp_path / "zout")
+    with pytest.raises(ValueError, match="max_entries must be a positive number, got 0"):
+        _download.extract_archive(tmp_path / "big.zip", tmp_path / "zout", max_entries=0)
+
+
+def test_zip_entry_larger_than_declared_is_damage(tmp_path):
+    # A zip whose central directory understates a file's size: zipfile stops at the declared size and the
+    # CRC check fails, so the limits (computed from declared sizes) cannot be dodged this way.
+    with zipfile.ZipFile(tmp_path / "liar.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("x/big.bin", bytes(100_000))
+    data = bytearray((tmp_path / "liar.zip").read_bytes())
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24:central + 28] = (10).to_bytes(4, "little")  # uncompressed size in the central directory
+    (tmp_path / "liar.zip").write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match="liar.zip: damaged archive"):
+        _download.extract_archive(tmp_path / "liar.zip", tmp_path / "out")
+    _no_output(tmp_path, tmp_path / "out")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_new_folders_and_joined_files_follow_the_umask(tmp_path, umask):
+    archive = make_tar(tmp_path / "x.tar.gz", {"corpus/a.txt": b"A"})
+    old = os.umask(umask)
+    try:
+        _download.extract_archive(archive, tmp_path / "out")
+        (tmp_path / "p1").write_bytes(b"ab")
+        (tmp_path / "p2").write_bytes(b"cd")
+        parts = [f"file://{tmp_path / 'p1'}", f"file://{tmp_path / 'p2'}"]  # already there: only joined
+        _download.download_parts(parts, ["", ""], tmp_path / "joined", progress=False)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o777 & ~umask
+    assert stat.S_IMODE((tmp_path / "joined").stat().st_mode) == 0o666 & ~umask
+    assert (tmp_path / "joined").read_bytes() == b"abcd"

@@ -3,10 +3,15 @@
 - ``download_file`` streams to ``<dest>.part`` with a tqdm bar, resumes a partial file with an
   HTTP ``Range`` request, retries transient failures with exponential backoff, verifies the
   checksum (sha256 or md5) and only then renames the file to ``dest``.
+  Without a checksum (a URL outside the catalogue) the file is unverified: a warning says so, a
+  ``.part`` left by an earlier run is discarded (nothing shows it belongs to the same file), and a
+  transfer resumes within the call only where the server proves the file unchanged (``If-Range``
+  with its ``ETag``/``Last-Modified``).
 - ``extract_archive`` checks every entry of a tar/tar.gz/tar.bz2/zip before writing anything
-  (no absolute paths, no ``..``, no links leaving the target, no device files), extracts into a
-  temporary folder next to the target and renames the result into place, so an interrupted
-  extraction never leaves a corpus that looks complete.
+  (no absolute paths, no ``..``, no links leaving the target, no device files; limits on the
+  number of entries, their total size and its ratio to the archive's size, see
+  :class:`ExtractionLimits`), extracts into a temporary folder next to the target and renames the
+  result into place, so an interrupted extraction never leaves a corpus that looks complete.
 - URLs can be redirected for mirrors and tests: ``set_url_override`` (exact URL or a callable),
   or the environment variable ``TORCHSOUND_DATASET_MIRROR`` (a base URL that replaces everything
   up to the file name).
@@ -19,22 +24,26 @@ import hashlib
 import http.client
 import lzma
 import os
+import secrets
 import shutil
 import socket
 import stat
 import tarfile
-import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Optional, Union
 
 __all__ = [
     "ChecksumError",
     "UnsafeArchiveError",
+    "UnverifiedDownloadWarning",
+    "ExtractionLimits",
     "set_url_override",
     "clear_url_overrides",
     "resolve_url",
@@ -60,7 +69,12 @@ class ChecksumError(RuntimeError):
 
 
 class UnsafeArchiveError(RuntimeError):
-    """An archive entry would write outside the extraction folder (or is a device/odd file)."""
+    """An archive entry would write outside the extraction folder (or is a device/odd file), or the
+    archive passes an extraction limit (:class:`ExtractionLimits`)."""
+
+
+class UnverifiedDownloadWarning(UserWarning):
+    """A file was downloaded without a checksum to verify it against."""
 
 
 # --------------------------------------------------------------------------- URL overrides
@@ -169,6 +183,10 @@ def download_file(
     mismatch the partial file is deleted and ``ChecksumError`` is raised (after one fresh retry when
     the mismatch may come from a stale partial file); ``dest`` is only ever created complete and
     verified. Returns ``dest``.
+
+    Without ``checksum`` nothing can verify the result: an :class:`UnverifiedDownloadWarning` says
+    so, an existing ``.part`` is discarded instead of resumed, and a transfer cut short resumes only
+    with ``If-Range``, so that a server whose file changed sends it whole again.
     """
     dest = os.fspath(dest)
     os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
@@ -176,9 +194,16 @@ def download_file(
     source = resolve_url(url)
     retries = RETRIES if retries is None else retries
     backoff = RETRY_BACKOFF if backoff is None else backoff
+    verified = bool(checksum)
+    if not verified:
+        warnings.warn(f"downloading {source} to {dest} without a checksum: the file is unverified",
+                      UnverifiedDownloadWarning, stacklevel=2)
+        if os.path.exists(part):  # from an earlier run: nothing shows it is part of this file
+            os.remove(part)
     stale_possible = os.path.exists(part)  # left by an earlier run, perhaps of a file since replaced
     while True:
-        _fetch_with_retries(source, part, dest, progress=progress, timeout=timeout, retries=retries, backoff=backoff)
+        _fetch_with_retries(source, part, dest, progress=progress, timeout=timeout, retries=retries, backoff=backoff,
+                            if_range=not verified)
         try:
             verify_checksum(part, checksum)
             break
@@ -191,11 +216,15 @@ def download_file(
     return dest
 
 
-def _fetch_with_retries(source: str, part: str, dest: str, *, progress: bool, timeout: float, retries: int, backoff: float) -> None:
+def _fetch_with_retries(source: str, part: str, dest: str, *, progress: bool, timeout: float, retries: int, backoff: float,
+                        if_range: bool = False) -> None:
     attempt = 0
+    # With if_range, the validator (ETag or Last-Modified) of the response that started ``part``:
+    # without one, a cut transfer restarts from zero.
+    validator: Optional[Dict[str, Optional[str]]] = {} if if_range else None
     while True:
         try:
-            _fetch_into(source, part, progress=progress, timeout=timeout, label=os.path.basename(dest))
+            _fetch_into(source, part, progress=progress, timeout=timeout, label=os.path.basename(dest), validator=validator)
             return
         except Exception as err:  # noqa: BLE001 - classify, then retry or re-raise
             attempt += 1
@@ -204,21 +233,41 @@ def _fetch_with_retries(source: str, part: str, dest: str, *, progress: bool, ti
             time.sleep(backoff * 2 ** (attempt - 1))
 
 
-def _fetch_into(url: str, part: str, *, progress: bool, timeout: float, label: str) -> None:
-    """One attempt: append to ``part`` from where it stops (Range), or restart if unsupported."""
+def _validator_of(response) -> Optional[str]:
+    """What ``If-Range`` can quote for this response: a strong ETag, else Last-Modified (RFC 9110 13.1.5)."""
+    etag = response.headers.get("ETag")
+    if etag and not etag.startswith("W/"):
+        return etag
+    return response.headers.get("Last-Modified")
+
+
+def _fetch_into(url: str, part: str, *, progress: bool, timeout: float, label: str,
+                validator: Optional[Dict[str, Optional[str]]] = None) -> None:
+    """One attempt: append to ``part`` from where it stops (Range), or restart if unsupported.
+
+    With a ``validator`` dict (unverified downloads), resuming needs the validator of the response
+    that began ``part``, sent as ``If-Range``: a server whose file changed then answers 200 with the
+    whole file, which replaces ``part``.
+    """
     have = os.path.getsize(part) if os.path.exists(part) else 0
+    if validator is not None and not validator.get("value"):
+        have = 0  # nothing shows the bytes we have belong to what the server sends now
     request = urllib.request.Request(url, headers={"User-Agent": "torchsound"})
     if have:
         request.add_header("Range", f"bytes={have}-")
+        if validator is not None:
+            request.add_header("If-Range", validator["value"])
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as err:
-        if err.code == 416 and have:  # nothing left to fetch: the part file is already whole
+        if err.code == 416 and have and validator is None:  # nothing left to fetch: the part file is already whole
             return
         raise
     with response:
-        if have and response.status != 206:  # server ignored Range: start over
+        if have and response.status != 206:  # server ignored Range (or the file changed): start over
             have = 0
+        if validator is not None and not have:
+            validator["value"] = _validator_of(response)
         length = response.headers.get("Content-Length")
         total = have + int(length) if length is not None else None
         bar = None
@@ -249,6 +298,78 @@ def _fetch_into(url: str, part: str, *, progress: bool, timeout: float, label: s
 
 # --------------------------------------------------------------------------- extraction
 
+LIMIT_ENV = {"max_entries": "TORCHSOUND_EXTRACT_MAX_ENTRIES", "max_bytes": "TORCHSOUND_EXTRACT_MAX_BYTES",
+             "max_ratio": "TORCHSOUND_EXTRACT_MAX_RATIO"}
+
+
+@dataclass(frozen=True)
+class ExtractionLimits:
+    """What one archive may expand to; passing a limit stops extraction with :class:`UnsafeArchiveError`.
+
+    The defaults are far above every corpus torchsound downloads (the largest archives hold a few
+    hundred thousand files and expand at most a few times) and far below what an archive bomb does.
+    Each limit is overridden by the argument of the same name of :func:`extract_archive`, else by an
+    environment variable: ``TORCHSOUND_EXTRACT_MAX_ENTRIES``, ``TORCHSOUND_EXTRACT_MAX_BYTES``,
+    ``TORCHSOUND_EXTRACT_MAX_RATIO``.
+
+    Args:
+        max_entries: files, folders and links in the archive.
+        max_bytes: total size of the extracted files.
+        max_ratio: extracted size over the archive file's size; checked once the extracted size
+            passes ``ratio_floor`` bytes (small archives of text compress far better than audio).
+        ratio_floor: extracted bytes always allowed whatever the ratio.
+    """
+
+    max_entries: int = 5_000_000
+    max_bytes: int = 8 << 40  # 8 TiB
+    max_ratio: float = 200.0
+    ratio_floor: int = 256 << 20  # 256 MiB
+
+    @classmethod
+    def resolve(cls, **given) -> "ExtractionLimits":
+        """The defaults, overridden by the environment, overridden by ``given`` values that are not None."""
+        values = {}
+        for name, env in LIMIT_ENV.items():
+            value = given.get(name)
+            if value is None and os.environ.get(env, "").strip():
+                raw = os.environ[env].strip()
+                try:
+                    value = float(raw) if name == "max_ratio" else int(raw)
+                except ValueError:
+                    raise ValueError(f"environment variable {env} must be a number, got {raw!r}") from None
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                    raise ValueError(f"extract_archive: {name} must be a positive number, got {value!r}")
+                values[name] = value
+        return cls(**values)
+
+
+class _Budget:
+    """Counts entries and bytes as an archive is read, raising as soon as a limit is passed."""
+
+    def __init__(self, archive: str, limits: ExtractionLimits):
+        self.archive, self.limits = archive, limits
+        self.archive_size = max(os.path.getsize(archive), 1)
+        self.entries = self.bytes = 0
+
+    def add(self, size: int) -> None:
+        lim = self.limits
+        self.entries += 1
+        self.bytes += max(size, 0)
+        if self.entries > lim.max_entries:
+            self._stop(f"more than {lim.max_entries} entries", "max_entries")
+        if self.bytes > lim.max_bytes:
+            self._stop(f"more than {lim.max_bytes} bytes once extracted", "max_bytes")
+        if self.bytes > lim.ratio_floor and self.bytes > lim.max_ratio * self.archive_size:
+            self._stop(f"more than {lim.max_ratio:g} times its own size ({self.archive_size} bytes) once extracted "
+                       "(an archive bomb?)", "max_ratio")
+
+    def _stop(self, what: str, name: str) -> None:
+        raise UnsafeArchiveError(f"{self.archive}: the archive expands to {what}; extraction stopped. If the archive "
+                                 f"is trusted, raise the limit: extract_archive(..., {name}=...) or the environment "
+                                 f"variable {LIMIT_ENV[name]}")
+
+
 
 def _check_member_path(name: str, archive: str) -> str:
     normalized = name.replace("\\", "/")
@@ -277,9 +398,10 @@ def _check_link(name: str, target: str, archive: str, *, hard: bool) -> None:
             depth.append(part)
 
 
-def _safe_tar_members(tar: tarfile.TarFile, archive: str) -> list:
+def _safe_tar_members(tar: tarfile.TarFile, archive: str, budget: _Budget) -> list:
     members = []
-    for member in tar.getmembers():
+    for member in tar:  # read one header at a time, so that a bomb stops early
+        budget.add(member.size if member.isfile() else 0)
         name = _check_member_path(member.name, archive)
         if member.issym() or member.islnk():
             _check_link(name, member.linkname, archive, hard=member.islnk())
@@ -313,8 +435,8 @@ def _check_on_disk(dest: str, name: str, archive: str, *, symlink: Optional[str]
         _ensure_inside(root_real, os.path.join(dest, hardlink), archive, f"link {name!r} -> {hardlink!r}")
 
 
-def _extract_tar_checked(tar: tarfile.TarFile, dest: str, archive: str) -> None:
-    members = _safe_tar_members(tar, archive)  # every name checked before anything is written
+def _extract_tar_checked(tar: tarfile.TarFile, dest: str, archive: str, budget: _Budget) -> None:
+    members = _safe_tar_members(tar, archive, budget)  # every name and size checked before anything is written
     extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
     for member in members:
         name = _check_member_path(member.name, archive)
@@ -328,10 +450,12 @@ def _extract_tar_checked(tar: tarfile.TarFile, dest: str, archive: str) -> None:
             raise UnsafeArchiveError(f"{archive}: {err}; refusing to extract") from err
 
 
-def _extract_zip_checked(zf: zipfile.ZipFile, dest: str, archive: str) -> None:
+def _extract_zip_checked(zf: zipfile.ZipFile, dest: str, archive: str, budget: _Budget) -> None:
     infos = zf.infolist()
     links = {}
-    for info in infos:  # every name checked before anything is written
+    for info in infos:  # every name and size checked before anything is written
+        # zipfile stops each file at its declared size and checks its CRC, so a lie surfaces as damage.
+        budget.add(info.file_size)
         name = _check_member_path(info.filename, archive)
         if _zip_is_symlink(info):
             target = zf.read(info).decode("utf-8")
@@ -370,26 +494,33 @@ _DAMAGED_ARCHIVE_ERRORS = (EOFError, tarfile.ReadError, tarfile.CompressionError
                            gzip.BadGzipFile, zlib.error, lzma.LZMAError)
 
 
-def extract_archive(archive: Union[str, os.PathLike], target: Union[str, os.PathLike, None] = None) -> str:
+def extract_archive(archive: Union[str, os.PathLike], target: Union[str, os.PathLike, None] = None, *,
+                    max_entries: Optional[int] = None, max_bytes: Optional[int] = None,
+                    max_ratio: Optional[float] = None) -> str:
     """Extract a tar (any compression) or zip ``archive`` into ``target`` (default: its folder).
 
-    Every entry is checked first; nothing is written when one is unsafe. The files land in a
-    temporary folder next to ``target`` and are renamed into place at the end. Returns ``target``.
+    Every entry is checked first; nothing is written when one is unsafe or the archive passes a
+    limit (``max_entries``, ``max_bytes``, ``max_ratio``: see :class:`ExtractionLimits`; None takes the
+    environment's value or the default). The files land in a temporary folder next to ``target``
+    and are renamed into place at the end; a new ``target`` gets the permissions the umask gives a
+    new folder. Returns ``target``.
     """
     archive = os.fspath(archive)
     target = os.path.abspath(os.fspath(target) if target is not None else os.path.dirname(os.path.abspath(archive)))
+    budget = _Budget(archive, ExtractionLimits.resolve(max_entries=max_entries, max_bytes=max_bytes, max_ratio=max_ratio))
     # The temporary folder sits next to the target (same file system) so the final step is a rename;
     # a target that does not exist yet only appears once it is complete.
     parent = os.path.dirname(target)
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".extracting-", dir=parent)
+    tmp = os.path.join(parent, f".extracting-{secrets.token_hex(6)}")
+    os.mkdir(tmp, 0o777)  # not mkdtemp's 0700: the umask decides, as for any new folder
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
-                _extract_zip_checked(zf, tmp, archive)
+                _extract_zip_checked(zf, tmp, archive, budget)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as tar:
-                _extract_tar_checked(tar, tmp, archive)
+                _extract_tar_checked(tar, tmp, archive, budget)
         else:
             raise ValueError(f"{archive}: not a tar or zip archive")
         if os.path.isdir(target):
@@ -439,7 +570,8 @@ def download_parts(urls: Iterable[str], checksums: Iterable[str], dest: Union[st
         else:
             download_file(url, part, checksum=checksum, progress=progress)
         parts.append(part)
-    fd, tmp = tempfile.mkstemp(prefix=".joining-", dir=folder)
+    tmp = os.path.join(folder, f".joining-{secrets.token_hex(6)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)  # umask decides
     try:
         with os.fdopen(fd, "wb") as out:
             for part in parts:
