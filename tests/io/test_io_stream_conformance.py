@@ -28,7 +28,8 @@ def _pyav_stream_facts(path):
     with av.open(str(path)) as c:
         s = c.streams.audio[0]
         ctx = s.codec_context
-        return (ctx.codec.canonical_name, ctx.format.name, s.frames, float(ctx.sample_rate), ctx.layout.nb_channels)
+        return (ctx.codec.canonical_name, ctx.codec.long_name, ctx.format.name, s.frames, float(ctx.sample_rate),
+                ctx.layout.nb_channels)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def files(tmp_path_factory):
                                   "x.ogg", "x.mp3", "x.opus", "x.m4a", "s16.aiff"])
 def test_source_stream_info_is_ffmpegs(files, name):
     info = StreamReader(str(files[name])).get_src_stream_info(0)
-    got = (info.codec, info.format, info.num_frames, info.sample_rate, info.num_channels)
+    got = (info.codec, info.codec_long_name, info.format, info.num_frames, info.sample_rate, info.num_channels)
     assert got == _pyav_stream_facts(files[name])
     assert isinstance(info.num_frames, int)  # 0 where the container does not say, never None
     if name.endswith(".wav"):

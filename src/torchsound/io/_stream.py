@@ -222,7 +222,7 @@ class _SndDecoder:
         self._u8 = fmt == "u8"
         encoding, bits = _soundfile._describe(f)
         nb_frames = f.frames if f.format == "AIFF" else 0  # what FFmpeg's demuxers store (AIFF's COMM chunk has it)
-        self.streams = [SourceAudioStream("audio", codec, f"{f.format_info} {f.subtype_info}", fmt, 0, nb_frames,
+        self.streams = [SourceAudioStream("audio", codec, _codec_long_name(codec), fmt, 0, nb_frames,
                                           bits, {}, float(f.samplerate), f.channels)]
         self.sample_rate, self.channels = f.samplerate, f.channels
         self.metadata = {k: v for k, v in f.copy_metadata().items() if v} if hasattr(f, "copy_metadata") else {}
