@@ -150,6 +150,30 @@ def lh_load_torchaudio_ffmpeg():
 
 
 @call
+def lh_load_ffmpeg_mp3_ogg():
+    # Compressed siblings of AUDIO written by the test (sox binary), through lhotse's torchaudio FFmpeg backend.
+    from lhotse import Recording
+    from lhotse.audio.backend import audio_backend
+
+    with audio_backend("TorchaudioFFMPEGBackend"):
+        recs = [Recording.from_file(os.path.splitext(AUDIO)[0] + ext) for ext in (".mp3", ".ogg")]
+        return torch.cat([torch.from_numpy(r.load_audio()) for r in recs], dim=1)
+
+
+@call
+def lh_load_command_source():
+    # A Kaldi-style pipe: sox writes WAV to stdout with a placeholder data size in its header.
+    from lhotse import Recording
+    from lhotse.audio.backend import audio_backend
+
+    rec = Recording.from_dict({"id": "pipe", "sources": [{"type": "command", "channels": [0],
+                                                           "source": f"sox {AUDIO} -t wav -"}],
+                               "sampling_rate": 16000, "num_samples": 24000, "duration": 1.5})
+    with audio_backend("TorchaudioDefaultBackend"):
+        return torch.from_numpy(rec.load_audio())
+
+
+@call
 def lh_info_torchaudio():
     from lhotse.audio.backend import torchaudio_info
 

@@ -45,6 +45,8 @@ def results(tmp_path_factory, speech):
     audio = tmp / "speech.wav"
     x, sr = speech
     soundfile.write(audio, x[0, sr : sr + 3 * sr // 2].numpy(), sr, subtype="PCM_16")  # 1.5 s: the oracle is slow
+    for ext in (".mp3", ".ogg"):
+        subprocess.run(["sox", str(audio), str(audio.with_suffix(ext))], check=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["TORCHSOUND_ORACLE_DIR"] = str(ORACLE_DIR)
     out = {}
@@ -89,3 +91,26 @@ def test_lhotse_tempo_matches_the_sox_binary(results):
     got = _ok(ours["lh_perturb_tempo"], "lh_perturb_tempo")
     assert got.shape == expected.shape
     assert log_mel_distance(expected[0], got[0], sr) < TEMPO_LOGMEL_DB
+
+
+def test_lhotse_ffmpeg_backend_decodes_mp3_and_ogg_as_ffmpeg_does(results):
+    import av
+
+    ours, theirs, audio = results
+    assert "FFmpeg" in theirs["lh_load_ffmpeg_mp3_ogg"]
+
+    def decode(path):  # FFmpeg through PyAV: what torchaudio 2.8's FFmpeg backend decoded with
+        with av.open(str(path)) as container:
+            return torch.cat([torch.from_numpy(f.to_ndarray()).reshape(-1) for f in container.decode(audio=0)])
+
+    expected = torch.cat([decode(audio.with_suffix(".mp3")), decode(audio.with_suffix(".ogg"))])[None]
+    torch.testing.assert_close(_ok(ours["lh_load_ffmpeg_mp3_ogg"], "lh_load_ffmpeg_mp3_ogg"), expected, **tol("mp3_decoders"))
+
+
+def test_lhotse_command_source_reads_a_sox_pipe_to_the_end(results):
+    ours, theirs, audio = results
+    data, _ = soundfile.read(audio, dtype="float32")
+    torch.testing.assert_close(_ok(ours["lh_load_command_source"], "lh_load_command_source"),
+                               torch.from_numpy(data)[None], rtol=0, atol=0)
+    # torchaudio 2.8 reads it too (its soundfile backend, on the oracle)
+    torch.testing.assert_close(theirs["lh_load_command_source"], torch.from_numpy(data)[None], rtol=0, atol=0)
