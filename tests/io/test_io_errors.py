@@ -283,3 +283,15 @@ def test_mp3_changing_channel_count_mid_stream(samples):
         torchsound.load(data, backend="ffmpeg")
     except AudioFileError as err:
         assert "buffer>: cannot decode" in str(err)
+
+
+def test_damaged_mp3_header_does_not_blame_the_file_system(tmp_path, samples):
+    # libsndfile says "File does not exist or is not a regular file" for a header it can't parse.
+    data = bytearray(samples["mp3"])
+    data[2] ^= 0x5A  # the first frame's bit rate / sample rate byte
+    path = tmp_path / "bad.mp3"
+    path.write_bytes(bytes(data))
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(AudioFileError, match=r"bad\.mp3: cannot decode as MP3: unrecognised or corrupt header") as err:
+            fn(path)
+        assert "does not exist" not in str(err.value)

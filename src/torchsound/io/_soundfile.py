@@ -61,7 +61,14 @@ def _open_failure(src: Source, format: Optional[str], reason: str) -> str:
         if what is not None and format != "mp3":
             return f"not {what} file: it does not start with the {format.upper()} signature"
         return "not a recognised audio file: unknown format, or a corrupt header"
-    return f"cannot decode as audio ({reason.replace(' (possibly a pipe?)', '')})"
+    for misleading in _MISLEADING:
+        if misleading in reason:  # libsndfile's guess about the file, not what is wrong with it
+            return f"cannot decode as {format.upper() if format else 'audio'}: unrecognised or corrupt header"
+    return f"cannot decode as audio ({reason})"
+
+
+# libsndfile messages that blame the file system for a header it did not recognise.
+_MISLEADING = ("File does not exist or is not a regular file", "possibly a pipe")
 
 
 def _looks_like_text(head: bytes) -> bool:
