@@ -14,7 +14,7 @@ from torchsound.prototype.functional import exp_sigmoid
 
 
 def _theirs(torchaudio28):
-    torchaudio28  # the oracle on sys.path; its prototype package is imported on demand
+    # the fixture put the oracle on sys.path; its prototype package is imported on demand
     return importlib.import_module("torchaudio.prototype.functional").exp_sigmoid
 
 

@@ -1,5 +1,7 @@
 """``torchaudio.version`` under the alias: the torchaudio API level torchsound implements."""
 
-from ._alias import TORCHAUDIO_VERSION as __version__
+from ._alias import TORCHAUDIO_VERSION
+
+__version__ = TORCHAUDIO_VERSION
 
 git_version = "torchsound"
