@@ -295,3 +295,21 @@ def test_damaged_mp3_header_does_not_blame_the_file_system(tmp_path, samples):
         with pytest.raises(AudioFileError, match=r"bad\.mp3: cannot decode as MP3: unrecognised or corrupt header") as err:
             fn(path)
         assert "does not exist" not in str(err.value)
+
+
+def test_m4a_whose_index_points_outside_the_data_is_not_an_empty_tensor():
+    # FFmpeg reads no packet and reports nothing; the stream still declares its packets (PyAV shows them).
+    av = pytest.importorskip("av")
+    from test_io_sources import make_file
+
+    good = make_file("m4a")
+    data = bytearray(good)
+    at = data.index(b"stco") + 12  # the first chunk offset: far past the end of the file
+    data[at : at + 4] = struct.pack(">I", 0x3FFFFFFF)
+    with av.open(io.BytesIO(bytes(data))) as container:
+        declared = container.streams.audio[0].frames
+    assert declared > 0
+    for fn in (torchsound.load, torchsound.info):
+        with pytest.raises(AudioFileError, match=rf"buffer>: FFmpeg decoded no audio although the file declares {declared} packets"):
+            fn(bytes(data))
+    assert torchsound.load(good, num_frames=0)[0].shape == (2, 0)  # asking for nothing is not an error

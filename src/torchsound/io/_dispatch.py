@@ -186,13 +186,34 @@ def _read_with(action: str, src: Source, fmt: Optional[str], backend: str, *args
 
     try:
         if action == "info":
-            return _ffmpeg.info(src, fmt)
-        return _ffmpeg.load(src, *args, fmt)
+            result = _ffmpeg.info(src, fmt)
+            empty = result.num_frames == 0
+        else:
+            result = _ffmpeg.load(src, *args, fmt)
+            frame_offset, num_frames, channels_first = args[0], args[1], args[3]
+            empty = frame_offset == 0 and num_frames != 0 and result[0].shape[-1 if channels_first else 0] == 0
     except AudioFileError as err:
         if "Cannot allocate memory" in str(err):  # FFmpeg's ENOMEM: a table whose sizes the file can't back
             raise src.error("corrupt file: its index claims more data than the file can hold "
                             "(FFmpeg could not allocate it)") from None
         raise
+    if empty:
+        _check_declares_nothing(src, fmt)
+    return result
+
+
+def _check_declares_nothing(src: Source, fmt: Optional[str]) -> None:
+    """FFmpeg decoded no audio: fine for an empty stream, an error for a container that declares packets
+    (e.g. an MP4 whose chunk offsets point outside the file: FFmpeg reads nothing and says nothing)."""
+    from . import _ffmpeg
+
+    src.rewind()
+    with _ffmpeg._open_input(src, fmt) as container:
+        stream = container.streams.audio[0]
+        declared = stream.frames or 0
+    if declared > 0:
+        raise src.error(f"FFmpeg decoded no audio although the file declares {declared} packets "
+                        "(corrupt file: its index points outside the audio data?)")
 
 
 def info(uri: Union[BinaryIO, str, os.PathLike], format: Optional[str] = None, buffer_size: int = 4096,
