@@ -48,6 +48,23 @@ def test_divide_matches_sox():
     assert snr_db(expected, got) >= 50
 
 
+def test_divide_by_zero_samples_matches_sox():
+    # torchaudio's own case: two equal full-scale sines (0/0 at the zero crossings), plus zeros and values
+    # around one 32-bit step (sox repeats its last ratio where the divisor truncates to 0)
+    t = torch.linspace(0, 1, 8000, dtype=torch.float64)
+    sine = torch.sin(2 * torch.pi * 800 * t).float().double()
+    tiny = torch.tensor([0.3, 0.0, -3e-10, -6e-10, 4.6e-10, 4.7e-10, 0.2, 0.0, 0.0, -0.1] * 10, dtype=torch.float64)
+    x = torch.cat([torch.stack([sine, sine, -0.3 * sine]), torch.stack([tiny, tiny.roll(3) * 0.1, -tiny])], dim=-1)
+    x = torch.cat([torch.zeros(3, 5, dtype=torch.float64), x], dim=-1)  # zero divisors before any ratio
+    x = x.float().double()  # what sox reads from its float32 WAV
+    expected, _ = run_sox(x, 8000, [["divide"]])
+    got, _ = apply_effects_tensor(x, 8000, [["divide"]])
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-7)  # float32 WAV through sox
+    batched, _ = apply_effects_tensor(torch.stack([x, x.flip(-1)]), 8000, [["divide"]])
+    torch.testing.assert_close(batched[0], got, rtol=0, atol=0)
+    torch.testing.assert_close(batched[1], apply_effects_tensor(x.flip(-1), 8000, [["divide"]])[0], rtol=0, atol=0)
+
+
 def test_primitives_harness():
     check_all(F.earwax, torch.randn(3, 2, 300), grad_input=torch.randn(2, 100))
     check_all(lambda x: F.fir_filter(x, [0.2, 0.5, 0.3]), torch.randn(3, 2, 300), batch_dims=2, grad_input=torch.randn(1, 50))
@@ -119,7 +136,7 @@ def test_synth_noise_statistics():
     (["synth", "pluck"], "synth.*'pluck'.*not supported yet"),
     (["synth", "sine", "100-300"], "synth.*'100-300'.*length"),
     (["synth", "wobble"], "synth.*'wobble'"),
-    (["synth"], "synth.*wrong number"),
+    (["synth", "-0.5"], "synth.*'-0.5'"),
 ])
 def test_synth_bad_arguments(effect, match):
     with pytest.raises(ValueError, match=match):

@@ -55,8 +55,18 @@ def _hilbert(x, sr, a: EffectArgs):
 
 @effect("divide")
 def _divide(x, sr, a: EffectArgs):
-    # sox: every channel after the first is divided by the first (sox clips the ratio to full scale)
-    ratio = (x[..., 1:, :] / x[..., :1, :]).clamp(-1.0, 1.0)
+    # sox: every channel after the first is divided by the first (sox clips the ratio to full scale),
+    # on 32-bit samples (floats truncated toward zero: the straight-through rounding keeps gradients).
+    # Where the first is a zero sample sox repeats the last ratio it computed (0 before any).
+    wide = x.double()
+    q = (wide + (torch.trunc(wide * 2**31) / 2**31 - wide).detach())
+    first = q[..., :1, :]
+    zero = first == 0
+    ratio = (q[..., 1:, :] / torch.where(zero, torch.ones_like(first), first)).clamp(-1.0, 1.0).to(x.dtype)
+    ratio = torch.cat([torch.zeros_like(ratio[..., :1]), torch.where(zero, torch.zeros_like(ratio), ratio)], dim=-1)
+    steps = torch.arange(1, x.shape[-1] + 1, device=x.device)
+    last = torch.where(zero, 0, steps).cummax(dim=-1).values  # 1 + index of the last nonzero divisor, 0 if none
+    ratio = ratio.gather(-1, last.expand(*ratio.shape[:-1], -1))
     return torch.cat([x[..., :1, :], ratio], dim=-2), sr
 
 
