@@ -51,8 +51,8 @@ def test_killed_saves_leave_at_most_one_temp_file_which_the_next_save_removes(tm
     torchsound.save(path, torch.zeros(1, 8), 16000)
     for _ in range(3):  # killed again and again: the same name is reused, nothing piles up
         _kill_mid_save(path)
-        assert _temps(tmp_path) == [".x.wav.tmp"]
-        assert os.path.getsize(tmp_path / ".x.wav.tmp") >= 4 << 20
+        assert _temps(tmp_path) == [".x.wav.torchsound.tmp"]
+        assert os.path.getsize(tmp_path / ".x.wav.torchsound.tmp") >= 4 << 20
         assert soundfile.info(str(path)).frames == 8  # the destination is untouched
     x = make_noise(1, 0.01)
     torchsound.save(path, x, 16000, encoding="PCM_F")
@@ -65,11 +65,11 @@ def test_a_concurrent_writer_of_the_same_path_gets_its_own_temp_file(tmp_path):
     path = tmp_path / "out.txt"
     with atomic_output(path, "w") as first:
         first.write("first")
-        assert _temps(tmp_path) == [".out.txt.tmp"]
+        assert _temps(tmp_path) == [".out.txt.torchsound.tmp"]
         with atomic_output(path, "w") as second:  # the fixed name is locked: a unique one instead
             second.write("second")
             names = _temps(tmp_path)
-            assert len(names) == 2 and ".out.txt.tmp" in names
+            assert len(names) == 2 and ".out.txt.torchsound.tmp" in names
         assert path.read_text() == "second"
     assert path.read_text() == "first"
     assert _temps(tmp_path) == []

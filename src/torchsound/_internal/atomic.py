@@ -1,11 +1,11 @@
 """Atomic file output: a failed write never leaves a truncated file or destroys the one it replaces.
 
 The data goes to a temporary file next to the destination, renamed over it once complete. The
-temporary file of ``<folder>/<name>`` is ``<folder>/.<name>.tmp``, held under an exclusive lock
+temporary file of ``<folder>/<name>`` is ``<folder>/.<name>.torchsound.tmp``, held under an exclusive lock
 (``flock``) while it is written. A writer killed mid-write leaves that one file, and its lock dies
 with it: the next save of the same path finds the name unlocked and reuses it, so killed saves
 never pile up. Only while another process is writing the same path at the same moment does a
-writer fall back to a unique name ``.<name>.<hex>.tmp``.
+writer fall back to a unique name ``.<name>.torchsound-<hex>.tmp``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ except ImportError:  # Windows: no flock; a file open in another process cannot 
 def temp_path(path: str) -> str:
     """The fixed temporary name used while writing ``path`` (an absolute, resolved path)."""
     folder, base = os.path.split(path)
-    return os.path.join(folder, f".{base}.tmp")
+    return os.path.join(folder, f".{base}.torchsound.tmp")  # specific enough to be no one else's file
 
 
 def _claim_fixed(fixed: str, flags: int) -> int:
@@ -67,7 +67,7 @@ def _open_temp(path: str, binary: int) -> Tuple[int, str]:
     if fd >= 0:
         return fd, fixed
     folder, base = os.path.split(path)
-    unique = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+    unique = os.path.join(folder, f".{base}.torchsound-{secrets.token_hex(4)}.tmp")
     # Mode 0o666 lets the umask decide permissions, as for a plain open(path, "wb").
     return os.open(unique, flags | os.O_EXCL, 0o666), unique
 
