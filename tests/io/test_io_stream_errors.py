@@ -72,7 +72,7 @@ def test_truncated_mp3_raises_like_load(encoded, tmp_path):
     path.write_bytes(encoded["mp3"][: len(encoded["mp3"]) // 2])
     with pytest.raises(AudioFileError, match="truncated"):
         torchsound.load(path)
-    with pytest.raises(AudioFileError, match=r"cut\.mp3: decoding failed at frame \d+ .*truncated file"):
+    with pytest.raises(AudioFileError, match=r"cut\.mp3: .*truncated file"):  # from the same check as load's
         _read_all(str(path))
 
 
@@ -92,12 +92,23 @@ def test_file_object_failing_at_open_names_it(encoded):
         _read_all(FailingFile(encoded["mp3"], 100, OSError("the share went away")))
 
 
-def test_mp3_changing_channel_count_is_wrapped(encoded):
+def test_mp3_changing_channel_count(encoded):
     mono, stereo = io.BytesIO(), io.BytesIO()
     torchsound.save(mono, make_noise(1, 0.5, 48000) * 0.5, 48000, format="mp3")
     torchsound.save(stereo, make_noise(2, 0.5, 48000) * 0.5, 48000, format="mp3")
+    joined = mono.getvalue() + stereo.getvalue()
+    # libsndfile (mpg123) keeps the first layout: StreamReader gives what load gives (one decoder per format)
+    loaded, _ = torchsound.load(joined)
+    reader = StreamReader(joined)
+    reader.add_basic_audio_stream(frames_per_chunk=4096)
+    streamed = torch.cat([c for (c,) in reader.stream()])
+    torch.testing.assert_close(streamed.T, loaded, rtol=0, atol=0)
+    # FFmpeg (asked for through decoder=) hands out frames of both layouts: a clear error, not numpy's ValueError
+    reader = StreamReader(joined)
+    reader.add_basic_audio_stream(frames_per_chunk=4096, decoder="mp3float")
     with pytest.raises(AudioFileError, match=r"byte buffer>: decoding failed at frame \d+ .*changes from \d to \d channels"):
-        _read_all(mono.getvalue() + stereo.getvalue())
+        for _ in reader.stream():
+            pass
 
 
 def test_stream_without_decoder_is_a_clear_error(tmp_path):

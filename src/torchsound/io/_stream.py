@@ -196,17 +196,18 @@ def _codec_long_name(codec: str) -> str:
 
 
 class _SndDecoder:
-    """libsndfile source (FLAC, OGG/Vorbis, AIFF, ...): one stream, read a block at a time in its own precision."""
+    """libsndfile source (FLAC, OGG/Vorbis, AIFF, MP3 without PyAV...): one stream, read a block at a time in its
+    own precision, with the same length rules as ``load`` (MP3: the exact length from its headers)."""
 
     def __init__(self, src: Source):
-        import soundfile
-
         from . import _soundfile
 
         self._src = src
         self._f = self._open()
         f = self._f
-        self.is_mp3, self._is_ogg = f.format == "MP3", f.format == "OGG"
+        # libsndfile's MP3 decoder garbles samples after a seek and its Ogg seek can crash on damaged files:
+        # those are decoded from the start without seeking, as load does.
+        self._sequential = f.format in ("MP3", "OGG")
         endian = "be" if f.format in ("AIFF", "CAF") else "le"
         if f.format == "FLAC":  # FFmpeg decodes 8/16-bit FLAC to s16, deeper to s32
             codec, fmt = "flac", "s16" if f.subtype in ("PCM_S8", "PCM_16") else "s32"
@@ -220,6 +221,8 @@ class _SndDecoder:
             codec, fmt = f.subtype.lower(), "flt"
         self.dtype = _READ_DTYPE[fmt]
         self._u8 = fmt == "u8"
+        # The frames the file promises (None: only decoding tells, e.g. a damaged MP3), shared with load.
+        self._length: Optional[int] = _soundfile.mp3_frames(src, f) if f.format == "MP3" else f.frames
         encoding, bits = _soundfile._describe(f)
         nb_frames = f.frames if f.format == "AIFF" else 0  # what FFmpeg's demuxers store (AIFF's COMM chunk has it)
         self.streams = [SourceAudioStream("audio", codec, _codec_long_name(codec), fmt, 0, nb_frames,
@@ -227,9 +230,7 @@ class _SndDecoder:
         self.sample_rate, self.channels = f.samplerate, f.channels
         self.metadata = {k: v for k, v in f.copy_metadata().items() if v} if hasattr(f, "copy_metadata") else {}
         self.best_audio = 0
-        self._pending_mp3 = None
         self._pos = 0
-        self._soundfile = soundfile
 
     def _open(self):
         """libsndfile on the source; a file object is guarded, since libsndfile's callbacks swallow its errors."""
@@ -247,33 +248,32 @@ class _SndDecoder:
             raise self._src.error(f"cannot decode as audio ({_reason(self._guard.error)})")
         return f
 
-    def _read_block(self) -> np.ndarray:
-        try:
-            block = self._read_raw()
-        except Exception:
-            if self._guard is not None and self._guard.error is not None:  # the cause, not libsndfile's echo
-                raise self._guard.error from None
-            raise
-        if self._guard is not None and self._guard.error is not None:
-            raise self._guard.error
-        return block
+    def _readf(self, count: int) -> np.ndarray:
+        """Up to ``count`` frames straight from libsndfile's sf_readf_* (soundfile's read seeks on every call)."""
+        import soundfile
 
-    def _read_raw(self) -> np.ndarray:
-        if self.is_mp3:  # libsndfile 1.2 garbles MP3 on a second read: decode once, hand out blocks
-            if self._pending_mp3 is None:
-                self._pending_mp3 = self._f.read(dtype=self.dtype, always_2d=True)
-            return self._pending_mp3[self._pos : self._pos + _BLOCK]
-        return self._f.read(frames=_BLOCK, dtype=self.dtype, always_2d=True)
+        ctype = {"float32": "float", "float64": "double", "int16": "short", "int32": "int"}[self.dtype]
+        out = np.empty((count, self.channels), self.dtype)
+        try:
+            got = getattr(soundfile._snd, f"sf_readf_{ctype}")(self._f._file, soundfile._ffi.cast(ctype + "*", out.ctypes.data), count)
+            failed = soundfile._snd.sf_error(self._f._file)
+        finally:
+            if self._guard is not None and self._guard.error is not None:  # the cause, not libsndfile's echo of it
+                raise self._guard.error
+        if failed:
+            raise RuntimeError(soundfile._ffi.string(soundfile._snd.sf_strerror(self._f._file)).decode(errors="replace"))
+        return out[:max(got, 0)]
 
     def read(self, stream_index: int) -> Optional[np.ndarray]:
+        count = _BLOCK if self._length is None or not self._sequential else min(_BLOCK, self._length - self._pos)
         try:
-            block = self._read_block()
+            block = self._readf(count) if count > 0 else np.zeros((0, self.channels), self.dtype)
         except Exception as err:  # noqa: BLE001 - libsndfile and file-object errors alike
             raise _failure(self._src, self._pos, self.sample_rate, err) from err
         if not len(block):
-            if not self.is_mp3 and self._f.frames > self._pos:
+            if self._length is not None and self._length > self._pos:
                 raise _failure(self._src, self._pos, self.sample_rate, EOFError(
-                    f"the header promises {self._f.frames} frames (truncated or corrupt file)"))
+                    f"the header promises {self._length} frames (truncated or corrupt file)"))
             return None
         self._pos += len(block)
         if self._u8:  # libsndfile has no uint8 output: 8-bit PCM comes as the top byte of int16
@@ -281,22 +281,18 @@ class _SndDecoder:
         return block
 
     def seek(self, frame: int, mode: str) -> int:
-        frame = min(frame, self._f.frames) if not self.is_mp3 else frame
-        if self.is_mp3:
-            if self._pending_mp3 is None:
-                self._read_block()
-            self._pos = min(frame, len(self._pending_mp3))
-            return self._pos
-        if self._is_ogg:  # libsndfile's Ogg seek can crash on damaged files: reopen, decode and skip
-            from . import _soundfile
-
+        frame = frame if self._length is None else min(frame, self._length)
+        if self._sequential:  # reopen, decode and skip
             self._f.close()
             self._f, self._pos = self._open(), 0
             while self._pos < frame:
-                block = self._f.read(frames=min(_BLOCK, frame - self._pos), dtype=self.dtype, always_2d=True)
-                if not len(block):
+                try:
+                    skipped = len(self._readf(min(_BLOCK, frame - self._pos)))
+                except Exception as err:  # noqa: BLE001
+                    raise _failure(self._src, self._pos, self.sample_rate, err) from err
+                if not skipped:
                     break
-                self._pos += len(block)
+                self._pos += skipped
             return self._pos
         try:
             self._f.seek(frame)
@@ -474,7 +470,8 @@ class DecoderOptionError(ValueError, RuntimeError):
 
 
 def _pick_decoder(src: Source, format: Optional[str], option) -> object:
-    """WAV: the native parser (as load); FLAC/Ogg/AIFF: libsndfile; the rest, options and hints: FFmpeg."""
+    """The decoder load uses for the format: WAV the native parser; FLAC/Ogg/AIFF/MP3 libsndfile; the rest,
+    options and format hints FFmpeg."""
     import importlib.util
 
     has_av = importlib.util.find_spec("av") is not None
@@ -491,9 +488,9 @@ def _pick_decoder(src: Source, format: Optional[str], option) -> object:
             return _WavDecoder(src, _wav.read_header(src))
         except _wav.Unsupported:  # ADPCM, GSM, ...: FFmpeg decodes those
             pass
-    if has_av and kind in ("mp3", "opus", "mp4"):
+    if has_av and kind in ("opus", "mp4"):  # as load: libsndfile ignores Opus pre-skip, and has no MP4
         return _AVDecoder(src, format, option)
-    if kind in ("wav", "flac", "ogg", "aiff") or not has_av:
+    if kind in ("wav", "flac", "ogg", "aiff", "mp3") or not has_av:
         try:
             return _SndDecoder(src)
         except AudioFileError:
