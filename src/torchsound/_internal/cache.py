@@ -33,6 +33,8 @@ def cached(maxsize: int = 64) -> Callable[[F], F]:
                 pass
             return memo(*args, **kwargs)
 
+        # torch.jit.script compiles the plain builder (TorchScript has no cache; see _internal/script.py)
+        wrapper.__prepare_scriptable__ = lambda: fn  # type: ignore[attr-defined]
         wrapper.cache_clear = memo.cache_clear  # type: ignore[attr-defined]
         wrapper.cache_info = memo.cache_info  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]

@@ -6,7 +6,7 @@ Every public function validates its inputs through these, so messages read the s
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 import torch
 
@@ -70,3 +70,14 @@ def check_complex(name: str, tensor, *, fn: Optional[str] = None) -> None:
 def check_min_dim(name: str, tensor, ndim: int, *, fn: Optional[str] = None) -> None:
     if tensor.dim() < ndim:
         raise ValueError(f"{_where(fn)}{name} must have at least {ndim} dimension(s), got shape {tuple(tensor.shape)}")
+
+
+def _unchecked(name: str, value: Any, extra: Any = None, fn: Optional[str] = None, minimum: Optional[int] = None,
+               allow_zero: bool = False) -> None:
+    """What TorchScript compiles for every check above: scripted code runs without argument validation
+    (the checks use Python's types, which TorchScript lacks); eager calls always validate."""
+    pass
+
+
+for _check in (check_positive, check_int, check_choice, check_tensor, check_float, check_complex, check_min_dim):
+    _check.__prepare_scriptable__ = lambda: _unchecked  # see _internal/script.py

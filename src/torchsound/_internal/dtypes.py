@@ -32,3 +32,11 @@ def restore(y: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
 def real_dtype(dtype: torch.dtype) -> torch.dtype:
     """float dtype that matches a (possibly complex) dtype: complex64 -> float32, complex128 -> float64."""
     return {torch.complex64: torch.float32, torch.complex128: torch.float64, torch.complex32: torch.float16}.get(dtype, dtype)
+
+
+# torch.jit.script compiles TorchScript-typed twins of these (see _internal/script.py)
+from .script import real_dtype_s, restore_s, upcast_s  # noqa: E402
+
+upcast.__prepare_scriptable__ = lambda: upcast_s  # type: ignore[attr-defined]
+restore.__prepare_scriptable__ = lambda: restore_s  # type: ignore[attr-defined]
+real_dtype.__prepare_scriptable__ = lambda: real_dtype_s  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ import torch
 
 from .._internal.cache import cached
 from .._internal.checks import check_choice, check_int, check_positive
+from .._internal.script import scripted_as
 
 _MEL_SCALES = ("htk", "slaney")
 _BARK_SCALES = ("traunmuller", "schroeder", "wang")
@@ -96,18 +97,27 @@ def _warn_empty(fb: torch.Tensor, what: str) -> None:
 
 
 @cached()
-def _mel_fbanks(n_freqs, f_min, f_max, n_mels, sample_rate, norm, mel_scale, dtype, device) -> torch.Tensor:
+def _mel_fbanks(n_freqs: int, f_min: float, f_max: float, n_mels: int, sample_rate: int, norm: Optional[str],
+                mel_scale: str, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     f64 = torch.float64
     all_freqs = torch.linspace(0, sample_rate // 2, n_freqs, dtype=f64)
     m_min = _hz_to_mel(torch.tensor(float(f_min), dtype=f64), mel_scale)
     m_max = _hz_to_mel(torch.tensor(float(f_max), dtype=f64), mel_scale)
     f_pts = _mel_to_hz(torch.linspace(float(m_min), float(m_max), n_mels + 2, dtype=f64), mel_scale)
     fb = _triangular(all_freqs, f_pts)
-    if norm == "slaney":
+    if norm is not None and norm == "slaney":
         fb = fb * (2.0 / (f_pts[2:] - f_pts[:-2])).unsqueeze(0)  # equal area per filter
     return fb.to(dtype=dtype, device=device)
 
 
+def _melscale_fbanks_script(n_freqs: int, f_min: float, f_max: float, n_mels: int, sample_rate: int,
+                            norm: Optional[str] = None, mel_scale: str = "htk") -> torch.Tensor:
+    """What ``torch.jit.script(melscale_fbanks)`` compiles: the builder, without argument checks or cache."""
+    return _mel_fbanks(n_freqs, float(f_min), float(f_max), n_mels, sample_rate, norm, mel_scale,
+                       torch.zeros(0).dtype, torch.device("cpu"))
+
+
+@scripted_as(_melscale_fbanks_script)
 def melscale_fbanks(
     n_freqs: int,
     f_min: float,
@@ -144,13 +154,21 @@ def melscale_fbanks(
 
 
 @cached()
-def _linear_fbanks(n_freqs, f_min, f_max, n_filter, sample_rate, dtype, device) -> torch.Tensor:
+def _linear_fbanks(n_freqs: int, f_min: float, f_max: float, n_filter: int, sample_rate: int, dtype: torch.dtype,
+                   device: torch.device) -> torch.Tensor:
     f64 = torch.float64
     all_freqs = torch.linspace(0, sample_rate // 2, n_freqs, dtype=f64)
     f_pts = torch.linspace(float(f_min), float(f_max), n_filter + 2, dtype=f64)
     return _triangular(all_freqs, f_pts).to(dtype=dtype, device=device)
 
 
+def _linear_fbanks_script(n_freqs: int, f_min: float, f_max: float, n_filter: int, sample_rate: int) -> torch.Tensor:
+    """What ``torch.jit.script(linear_fbanks)`` compiles: the builder, without argument checks or cache."""
+    return _linear_fbanks(n_freqs, float(f_min), float(f_max), n_filter, sample_rate, torch.zeros(0).dtype,
+                          torch.device("cpu"))
+
+
+@scripted_as(_linear_fbanks_script)
 def linear_fbanks(n_freqs: int, f_min: float, f_max: float, n_filter: int, sample_rate: int) -> torch.Tensor:
     r"""Triangular filters equally spaced in Hz (used by LFCC).
 
@@ -166,7 +184,7 @@ def linear_fbanks(n_freqs: int, f_min: float, f_max: float, n_filter: int, sampl
 
 
 @cached()
-def _dct(n_mfcc, n_mels, norm, dtype, device) -> torch.Tensor:
+def _dct(n_mfcc: int, n_mels: int, norm: Optional[str], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     n = torch.arange(n_mels, dtype=torch.float64)
     k = torch.arange(n_mfcc, dtype=torch.float64).unsqueeze(1)
     dct = torch.cos(math.pi / n_mels * (n + 0.5) * k)  # DCT-II, (n_mfcc, n_mels)
@@ -178,6 +196,12 @@ def _dct(n_mfcc, n_mels, norm, dtype, device) -> torch.Tensor:
     return dct.t().to(dtype=dtype, device=device)
 
 
+def _create_dct_script(n_mfcc: int, n_mels: int, norm: Optional[str]) -> torch.Tensor:
+    """What ``torch.jit.script(create_dct)`` compiles: the builder, without argument checks or cache."""
+    return _dct(n_mfcc, n_mels, norm, torch.zeros(0).dtype, torch.device("cpu"))
+
+
+@scripted_as(_create_dct_script)
 def create_dct(n_mfcc: int, n_mels: int, norm: Optional[str]) -> torch.Tensor:
     r"""DCT-II matrix (``scipy.fft.dct(type=2, norm=norm)`` as a matrix), applied as ``x.mT @ dct``.
 

@@ -12,16 +12,26 @@ per output sample as 2 -> 3, instead of a kernel with 600 million entries.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import torch
+from torch.nn.functional import conv1d as nnf_conv1d
+from torch.nn.functional import pad as nnf_pad
 
 from .._internal.cache import cached
 from .._internal.checks import check_choice, check_float
 from .._internal.dtypes import restore, upcast
+from .._internal.script import restore_s, scripted_as, upcast_s
 
 _METHODS = ("sinc_interp_hann", "sinc_interp_kaiser")
-_DEFAULT_KAISER_BETA = 14.769656459379492
+
+
+def _default_kaiser_beta() -> float:
+    # a function, not only a global: TorchScript cannot read float globals
+    return 14.769656459379492
+
+
+_DEFAULT_KAISER_BETA = _default_kaiser_beta()
 
 # Named quality presets: (lowpass_filter_width, rolloff, resampling_method, beta).
 # Kaiser-windowed sincs whose stopband starts at the new Nyquist frequency (no aliasing), with the
@@ -29,10 +39,15 @@ _DEFAULT_KAISER_BETA = 14.769656459379492
 #   "hq":  a tone at 0.75 of the lower Nyquist frequency passes with SNR >= 150 dB, aliases are
 #          rejected by >= 150 dB (soxr "HQ" measures 73 dB / 144 dB on the same test);
 #   "vhq": SNR >= 200 dB, rejection >= 200 dB (soxr "VHQ": 75 dB / 210 dB), for float64 work.
-QUALITY_PRESETS = {
-    "hq": (36, 0.9, "sinc_interp_kaiser", 15.5),
-    "vhq": (72, 0.93, "sinc_interp_kaiser", 22.0),
-}
+def _preset(quality: str) -> Tuple[int, float, str, float]:
+    if quality == "hq":
+        return 36, 0.9, "sinc_interp_kaiser", 15.5
+    if quality == "vhq":
+        return 72, 0.93, "sinc_interp_kaiser", 22.0
+    raise ValueError("quality must be one of 'hq', 'vhq'; got " + quality)
+
+
+QUALITY_PRESETS = {q: _preset(q) for q in ("hq", "vhq")}
 
 
 def _check_rate(name: str, value, fn: str) -> None:
@@ -144,6 +159,66 @@ def _kernel(
     return _Kernel((weights * inside).to(dtype), slot_of_phase, groups, stride, span, width, block_orig, block_new)
 
 
+def _dense_kernel(orig: int, new: int, lowpass_filter_width: int, rolloff: float, method: str, beta: Optional[float],
+                  dtype: torch.dtype, device: torch.device) -> Tuple[torch.Tensor, int]:
+    """torchaudio's dense ``(new, 1, 2 * width + orig)`` kernel for reduced rates (the TorchScript path).
+
+    The same windowed sinc as :func:`_kernel` (built in float64), laid out for one strided ``conv1d``.
+    """
+    base = min(orig, new) * rolloff
+    width = int(math.ceil(lowpass_filter_width * orig / base))
+    f64 = torch.float64
+    offset = torch.arange(-width, width + orig, dtype=f64, device=device).view(1, 1, -1) / orig
+    t = (offset - torch.arange(new, dtype=f64, device=device).view(-1, 1, 1) / new) * base
+    t = t.clamp(-lowpass_filter_width, lowpass_filter_width)
+    if method == "sinc_interp_hann":
+        window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
+    else:
+        b = torch.tensor(_default_kaiser_beta() if beta is None else float(beta), dtype=f64, device=device)
+        window = torch.i0(b * torch.sqrt((1 - (t / lowpass_filter_width) ** 2).clamp(min=0))) / torch.i0(b)
+    t = t * math.pi
+    safe = torch.where(t == 0, torch.ones_like(t), t)
+    sinc = torch.where(t == 0, torch.ones_like(t), torch.sin(safe) / safe)
+    return (sinc * window * (base / orig)).to(dtype), width
+
+
+def _apply_dense(x: torch.Tensor, kernel: torch.Tensor, width: int, orig: int, new: int) -> torch.Tensor:
+    """Resample ``(..., time)`` with a :func:`_dense_kernel` by one strided ``conv1d``."""
+    shape = x.shape
+    length = shape[-1]
+    x = x.reshape(-1, length)
+    target = -(-new * length // orig)
+    if x.shape[0] == 0:
+        return x.new_zeros(list(shape[:-1]) + [target])
+    y = nnf_conv1d(nnf_pad(x, [width, width + orig]).unsqueeze(1), kernel, stride=orig)
+    y = y.transpose(1, 2).reshape(x.shape[0], -1)[:, :target]
+    return y.reshape(list(shape[:-1]) + [target])
+
+
+def _resample_script(
+    waveform: torch.Tensor,
+    orig_freq: int,
+    new_freq: int,
+    lowpass_filter_width: int = 6,
+    rolloff: float = 0.99,
+    resampling_method: str = "sinc_interp_hann",
+    beta: Optional[float] = None,
+    quality: Optional[str] = None,
+) -> torch.Tensor:
+    """What ``torch.jit.script(resample)`` compiles: the same kernel, evaluated densely by ``conv1d``."""
+    if quality is not None:
+        lowpass_filter_width, rolloff, resampling_method, preset_beta = _preset(quality)
+        beta = preset_beta
+    if orig_freq == new_freq:
+        return waveform
+    gcd = math.gcd(orig_freq, new_freq)
+    orig, new = orig_freq // gcd, new_freq // gcd
+    x, dtype = upcast_s(waveform)
+    kernel, width = _dense_kernel(orig, new, lowpass_filter_width, rolloff, resampling_method, beta, x.dtype, x.device)
+    return restore_s(_apply_dense(x, kernel, width, orig, new), dtype)
+
+
+@scripted_as(_resample_script)
 def resample(
     waveform: torch.Tensor,
     orig_freq: int,

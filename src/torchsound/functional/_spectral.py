@@ -34,6 +34,8 @@ from .._internal.checks import (
     check_tensor,
 )
 from .._internal.dtypes import real_dtype, restore, upcast
+from .._internal.script import real_dtype_s, restore_s, scripted_as, upcast_s
+from ._resampling import _resample_script
 
 _PAD_MODES = ("reflect", "constant", "replicate", "circular")
 _NORMALIZED = (False, True, "window", "frame_length")
@@ -59,18 +61,18 @@ def _check_stft_args(fn: str, n_fft, hop_length, win_length, window: Optional[to
         raise ValueError(f"{fn}: normalized must be one of False, True, 'window', 'frame_length'; got {normalized!r}")
 
 
-def _norms(normalized) -> Tuple[bool, bool]:
+def _norms(normalized: Union[bool, str]) -> Tuple[bool, bool]:
     """(divide by sqrt(n_fft), divide by the window's L2 norm)."""
-    if normalized == "frame_length":
-        return True, False
-    return False, normalized is True or normalized == "window"
+    if isinstance(normalized, str):
+        return normalized == "frame_length", normalized == "window"
+    return False, normalized is True
 
 
 def _padded_window(window: torch.Tensor, n_fft: int, dtype: torch.dtype) -> torch.Tensor:
     window = window.to(dtype)
     left = (n_fft - window.numel()) // 2
-    if left or window.numel() != n_fft:
-        window = nnf.pad(window, (left, n_fft - window.numel() - left))
+    if left != 0 or window.numel() != n_fft:
+        window = nnf.pad(window, [left, n_fft - window.numel() - left])
     return window
 
 
@@ -279,7 +281,7 @@ def _overlap_add(frames: torch.Tensor, hop_length: int) -> torch.Tensor:
     one strided slice of the output, so the whole sum is a few vectorised adds (several times faster
     on CPU than ``fold``/col2im, which also needs a transposed copy).
     """
-    batch, n_frames, n_fft = frames.shape
+    batch, n_frames, n_fft = frames.shape[0], frames.shape[1], frames.shape[2]
     pieces = -(-n_fft // hop_length)
     out = frames.new_zeros(batch, (n_frames + pieces - 1) * hop_length)
     for k in range(pieces):
@@ -323,10 +325,88 @@ def _istft(
         inverse_envelope = _inverse_envelope(window, hop_length, n_frames, start, end)
     wave = wave * inverse_envelope[: wave.shape[-1]]
     if wave.shape[-1] < end - start:  # asked for more than the frames cover: zeros, as torch.istft
-        wave = nnf.pad(wave, (0, end - start - wave.shape[-1]))
+        wave = nnf.pad(wave, [0, end - start - wave.shape[-1]])
     return wave
 
 
+def _stft_script(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor, center: bool, pad_mode: str,
+                 onesided: bool) -> torch.Tensor:
+    """TorchScript twin of :func:`_stft` (``torch.stft``, equal to float rounding): ``(batch, frame, freq)``."""
+    if x.shape[0] == 0:
+        n_frames = 1 + (x.shape[-1] + (n_fft // 2) * 2 * int(center) - n_fft) // hop_length
+        n_freq = n_fft // 2 + 1 if onesided else n_fft
+        cdtype = torch.complex128 if x.dtype == torch.float64 else torch.complex64
+        return torch.zeros([0, n_frames, n_freq], dtype=cdtype, device=x.device)
+    spec = torch.stft(x, n_fft, hop_length, n_fft, window, center, pad_mode, False, onesided, return_complex=True)
+    return spec.transpose(-1, -2)
+
+
+def _spectrogram_script(
+    waveform: torch.Tensor,
+    pad: int,
+    window: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+    power: Optional[float],
+    normalized: Union[bool, str],
+    center: bool = True,
+    pad_mode: str = "reflect",
+    onesided: bool = True,
+    return_complex: Optional[bool] = None,
+    real_stft: bool = False,
+) -> torch.Tensor:
+    """What ``torch.jit.script(spectrogram)`` compiles (``real_stft`` takes the FFT path: same values)."""
+    return _spectrogram_fb_script(waveform, pad, window, n_fft, hop_length, win_length, power, normalized, center,
+                                  pad_mode, onesided, real_stft, None, "spectrogram")
+
+
+def _spectrogram_fb_script(
+    waveform: torch.Tensor,
+    pad: int,
+    window: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+    power: Optional[float],
+    normalized: Union[bool, str],
+    center: bool,
+    pad_mode: str,
+    onesided: bool,
+    real_stft: bool,
+    filterbank: Optional[torch.Tensor],
+    fn: str,
+) -> torch.Tensor:
+    """TorchScript twin of :func:`_spectrogram`: ``torch.stft``, scale, power, then the optional filterbank."""
+    x, orig_dtype = upcast_s(waveform)
+    if pad > 0:
+        x = nnf.pad(x, [pad, pad])
+    shape = x.shape
+    x = x.reshape(-1, shape[-1])
+    spec = _stft_script(x, n_fft, hop_length, _padded_window(window, n_fft, x.dtype), center, pad_mode, onesided)
+    if isinstance(normalized, str):
+        frame_norm, window_norm = normalized == "frame_length", normalized == "window"
+    else:
+        frame_norm, window_norm = False, normalized
+    if window_norm:
+        spec = spec * window.to(x.dtype).square().sum().rsqrt()
+    if frame_norm:
+        spec = spec * (1.0 / math.sqrt(n_fft))
+    if power is not None:
+        if power == 2.0:
+            spec = torch.addcmul(spec.real * spec.real, spec.imag, spec.imag)
+        elif power == 1.0:
+            spec = spec.abs()
+        else:
+            spec = spec.abs().pow(power)
+        if filterbank is not None:
+            spec = spec @ filterbank.to(spec.dtype)
+    spec = spec.transpose(-1, -2)
+    spec = spec.reshape(shape[:-1] + spec.shape[-2:])
+    return restore_s(spec, orig_dtype)
+
+
+@scripted_as(_spectrogram_script)
 def spectrogram(
     waveform: torch.Tensor,
     pad: int,
@@ -374,6 +454,7 @@ def spectrogram(
                         onesided, real_stft, None, "spectrogram")
 
 
+@scripted_as(_spectrogram_fb_script)
 def _spectrogram(waveform, pad, window, n_fft, hop_length, win_length, power, normalized, center, pad_mode, onesided,
                  real_stft, filterbank: Optional[torch.Tensor], fn: str) -> torch.Tensor:
     """:func:`spectrogram`, optionally followed by a ``(freq, K)`` filterbank (errors name ``fn``).
@@ -436,19 +517,20 @@ def inverse_spectrogram(
     Shape:
         spectrogram: ``(..., freq, n_frames)``; output: ``(..., length)``.
     """
-    fn = "inverse_spectrogram"
-    check_complex("spectrogram", spectrogram, fn=fn)
-    check_int("pad", pad, fn=fn, minimum=0)
-    _check_stft_args(fn, n_fft, hop_length, win_length, window, pad_mode, normalized)
-    n_freq = n_fft // 2 + 1 if onesided else n_fft
-    if spectrogram.dim() < 2 or spectrogram.shape[-2] != n_freq:
-        raise ValueError(f"{fn}: spectrogram must have {n_freq} frequency bins for n_fft={n_fft} "
-                         f"(onesided={onesided}), got shape {tuple(spectrogram.shape)}")
-    if length is not None:
-        check_int("length", length, fn=fn, minimum=0)
+    if not torch.jit.is_scripting():
+        fn = "inverse_spectrogram"
+        check_complex("spectrogram", spectrogram, fn=fn)
+        check_int("pad", pad, fn=fn, minimum=0)
+        _check_stft_args(fn, n_fft, hop_length, win_length, window, pad_mode, normalized)
+        n_freq = n_fft // 2 + 1 if onesided else n_fft
+        if spectrogram.dim() < 2 or spectrogram.shape[-2] != n_freq:
+            raise ValueError(f"{fn}: spectrogram must have {n_freq} frequency bins for n_fft={n_fft} "
+                             f"(onesided={onesided}), got shape {tuple(spectrogram.shape)}")
+        if length is not None:
+            check_int("length", length, fn=fn, minimum=0)
 
-    spec, orig_dtype = upcast(spectrogram)
-    win = window.to(real_dtype(spec.dtype))
+    spec, orig_dtype = upcast_s(spectrogram)
+    win = window.to(real_dtype_s(spec.dtype))
     frame_norm, window_norm = _norms(normalized)
     if window_norm:
         spec = spec * win.pow(2).sum().sqrt()
@@ -456,7 +538,9 @@ def inverse_spectrogram(
     spec = spec.reshape(-1, shape[-2], shape[-1])
     if frame_norm:
         spec = spec * math.sqrt(n_fft)
-    full = None if length is None else length + 2 * pad
+    full: Optional[int] = None
+    if length is not None:
+        full = length + 2 * pad
     wave = _istft(spec, n_fft, hop_length, _padded_window(win, n_fft, win.dtype), center, onesided, full)
     if length is not None and pad > 0:
         wave = wave[:, pad:-pad]
@@ -488,16 +572,17 @@ def griffinlim(
         specgram: ``(..., freq, n_frames)`` with ``freq = n_fft // 2 + 1``; output: ``(..., time)``.
     """
     fn = "griffinlim"
-    check_float("specgram", specgram, fn=fn)
-    _check_stft_args(fn, n_fft, hop_length, win_length, window, "reflect", False)
-    check_positive("power", power, fn=fn)
-    check_int("n_iter", n_iter, fn=fn, minimum=0)
-    if not 0 <= momentum < 1:
-        raise ValueError(f"{fn}: momentum must be in [0, 1), got {momentum!r}")
-    if specgram.shape[-2] != n_fft // 2 + 1:
-        raise ValueError(f"{fn}: specgram must have n_fft // 2 + 1 = {n_fft // 2 + 1} frequency bins, got shape {tuple(specgram.shape)}")
+    if not torch.jit.is_scripting():
+        check_float("specgram", specgram, fn=fn)
+        _check_stft_args(fn, n_fft, hop_length, win_length, window, "reflect", False)
+        check_positive("power", power, fn=fn)
+        check_int("n_iter", n_iter, fn=fn, minimum=0)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"{fn}: momentum must be in [0, 1), got {momentum}")
+        if specgram.shape[-2] != n_fft // 2 + 1:
+            raise ValueError(f"{fn}: specgram must have n_fft // 2 + 1 = {n_fft // 2 + 1} frequency bins, got shape {tuple(specgram.shape)}")
 
-    spec, orig_dtype = upcast(specgram)
+    spec, orig_dtype = upcast_s(specgram)
     shape = spec.shape
     spec = spec.reshape(-1, shape[-2], shape[-1]).pow(1.0 / power)
     win = window.to(spec.dtype)
@@ -513,20 +598,23 @@ def griffinlim(
     end = total - n_fft // 2 if length is None else n_fft // 2 + length
     inverse_envelope = _inverse_envelope(full_win, hop_length, n_frames, n_fft // 2, end)
 
-    def istft(s):
-        return _istft(s, n_fft, hop_length, full_win, True, True, length, inverse_envelope)
-
-    previous = None
+    previous: Optional[torch.Tensor] = None
     for _ in range(n_iter):
-        inverse = istft(spec * angles)
-        rebuilt = _stft(inverse, n_fft, hop_length, full_win, True, "reflect", True, fn).transpose(-1, -2)
-        angles = rebuilt if previous is None or momentum == 0 else torch.sub(rebuilt, previous, alpha=momentum / (1 + momentum))
+        inverse = _istft(spec * angles, n_fft, hop_length, full_win, True, True, length, inverse_envelope)
+        if torch.jit.is_scripting():
+            rebuilt = _stft_script(inverse, n_fft, hop_length, full_win, True, "reflect", True).transpose(-1, -2)
+        else:
+            rebuilt = _stft(inverse, n_fft, hop_length, full_win, True, "reflect", True, fn).transpose(-1, -2)
+        if previous is None or momentum == 0:
+            angles = rebuilt
+        else:
+            angles = torch.sub(rebuilt, previous, alpha=momentum / (1 + momentum))
         # unit modulus: angles / (|angles| + 1e-16), with |.| from re^2 + im^2 (cheaper than hypot)
         modulus = torch.addcmul(angles.real * angles.real, angles.imag, angles.imag).sqrt()
         angles = angles * torch.reciprocal(modulus + 1e-16)
         previous = rebuilt
-    wave = istft(spec * angles)
-    return restore(wave.reshape(shape[:-2] + wave.shape[-1:]), orig_dtype)
+    wave = _istft(spec * angles, n_fft, hop_length, full_win, True, True, length, inverse_envelope)
+    return restore_s(wave.reshape(shape[:-2] + wave.shape[-1:]), orig_dtype)
 
 
 def phase_vocoder(complex_specgrams: torch.Tensor, rate: float, phase_advance: torch.Tensor) -> torch.Tensor:
@@ -543,16 +631,17 @@ def phase_vocoder(complex_specgrams: torch.Tensor, rate: float, phase_advance: t
     Shape:
         complex_specgrams: ``(..., freq, n_frames)``; output: ``(..., freq, ceil(n_frames / rate))``.
     """
-    fn = "phase_vocoder"
-    check_complex("complex_specgrams", complex_specgrams, fn=fn)
-    check_positive("rate", rate, fn=fn)
-    check_tensor("phase_advance", phase_advance, fn=fn)
+    if not torch.jit.is_scripting():
+        fn = "phase_vocoder"
+        check_complex("complex_specgrams", complex_specgrams, fn=fn)
+        check_positive("rate", rate, fn=fn)
+        check_tensor("phase_advance", phase_advance, fn=fn)
     if rate == 1.0:
         return complex_specgrams
-    spec, orig_dtype = upcast(complex_specgrams)
+    spec, orig_dtype = upcast_s(complex_specgrams)
     shape = spec.shape
     spec = spec.reshape(-1, shape[-2], shape[-1])
-    rdtype = real_dtype(spec.dtype)
+    rdtype = real_dtype_s(spec.dtype)
     advance = phase_advance.to(rdtype)
     # i * rate, correctly rounded (torch.arange(0, n, rate) can land just below an integer, e.g. 30 * 0.7)
     n_out = math.ceil(shape[-1] / rate)
@@ -570,7 +659,7 @@ def phase_vocoder(complex_specgrams: torch.Tensor, rate: float, phase_advance: t
     mag = alphas * s1.abs() + (1 - alphas) * s0.abs()
     out = torch.polar(mag, phase)
     out = out.reshape(shape[:-2] + out.shape[-2:])
-    return restore(out, orig_dtype)
+    return restore_s(out, orig_dtype)
 
 
 def _default_stft_args(n_fft, win_length, hop_length, window, dtype, device):
@@ -581,6 +670,43 @@ def _default_stft_args(n_fft, win_length, hop_length, window, dtype, device):
     return win_length, hop_length, window
 
 
+def _pitch_shift_script(
+    waveform: torch.Tensor,
+    sample_rate: int,
+    n_steps: int,
+    bins_per_octave: int = 12,
+    n_fft: int = 512,
+    win_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+    window: Optional[torch.Tensor] = None,
+    pad_mode: str = "reflect",
+) -> torch.Tensor:
+    """What ``torch.jit.script(pitch_shift)`` compiles: :func:`pitch_shift` with ``torch.stft`` framing."""
+    x, orig_dtype = upcast_s(waveform)
+    win_length = win_length if win_length is not None else n_fft
+    hop_length = hop_length if hop_length is not None else win_length // 4
+    if window is None:
+        window = torch.hann_window(win_length, dtype=x.dtype, device=x.device)
+    shape = x.shape
+    x = x.reshape(-1, shape[-1])
+    if n_steps == 0:
+        return waveform.clone()
+    rate = 2.0 ** (-float(n_steps) / bins_per_octave)
+    win = _padded_window(window, n_fft, x.dtype)
+    spec = _stft_script(x, n_fft, hop_length, win, True, pad_mode, True).transpose(-1, -2)
+    advance = torch.linspace(0, math.pi * hop_length, spec.shape[-2], device=x.device, dtype=x.dtype)[..., None]
+    stretched = phase_vocoder(spec, rate, advance)
+    stretched_len = int(round(shape[-1] / rate))
+    y = _istft(stretched, n_fft, hop_length, win, True, True, stretched_len)
+    y = _resample_script(y, int(sample_rate / rate), sample_rate)
+    if y.shape[-1] > shape[-1]:
+        y = y[..., : shape[-1]]
+    else:
+        y = nnf.pad(y, [0, shape[-1] - y.shape[-1]])
+    return restore_s(y.reshape(shape), orig_dtype)
+
+
+@scripted_as(_pitch_shift_script)
 def pitch_shift(
     waveform: torch.Tensor,
     sample_rate: int,
@@ -651,12 +777,13 @@ def spectral_centroid(
     Shape:
         waveform: ``(..., time)``; output: ``(..., n_frames)``.
     """
-    check_positive("sample_rate", sample_rate, fn="spectral_centroid")
+    if not torch.jit.is_scripting():
+        check_positive("sample_rate", sample_rate, fn="spectral_centroid")
     spec = spectrogram(waveform, pad=pad, window=window, n_fft=n_fft, hop_length=hop_length,
                        win_length=win_length, power=1.0, normalized=False)
-    x, orig_dtype = upcast(spec)
+    x, orig_dtype = upcast_s(spec)
     freqs = torch.linspace(0, sample_rate // 2, n_fft // 2 + 1, device=x.device, dtype=x.dtype).unsqueeze(1)
-    return restore((freqs * x).sum(-2) / x.sum(-2), orig_dtype)
+    return restore_s((freqs * x).sum(-2) / x.sum(-2), orig_dtype)
 
 
 def amplitude_to_DB(
@@ -670,25 +797,29 @@ def amplitude_to_DB(
     Shape:
         x: ``(..., freq, time)`` (or any shape with at least 2 dims when ``top_db`` is set); output: same.
     """
-    fn = "amplitude_to_DB"
-    check_float("x", x, fn=fn)
-    check_positive("amin", amin, fn=fn)
-    if top_db is not None:
-        check_positive("top_db", top_db, fn=fn, allow_zero=True)
-    y, orig_dtype = upcast(x)
+    if not torch.jit.is_scripting():
+        fn = "amplitude_to_DB"
+        check_float("x", x, fn=fn)
+        check_positive("amin", amin, fn=fn)
+        if top_db is not None:
+            check_positive("top_db", top_db, fn=fn, allow_zero=True)
+        if top_db is not None and x.dim() < 2:
+            raise ValueError(f"{fn}: x must have at least 2 dimensions when top_db is set, got shape {tuple(x.shape)}")
+    y, orig_dtype = upcast_s(x)
     db = multiplier * torch.log10(torch.clamp(y, min=amin))
     if isinstance(db_multiplier, torch.Tensor) or db_multiplier != 0:  # 0 for ref=1: skip a pass
         db = db - multiplier * db_multiplier
     if top_db is not None:
-        if db.dim() < 2:
-            raise ValueError(f"{fn}: x must have at least 2 dimensions when top_db is set, got shape {tuple(x.shape)}")
         shape = db.shape
         channels = shape[-3] if db.dim() > 2 else 1
-        packed = db.reshape(math.prod(shape[:-3]), channels, shape[-2], shape[-1])
+        items = 1
+        for size in shape[:-3]:
+            items *= size
+        packed = db.reshape(items, channels, shape[-2], shape[-1])
         if packed.numel() > 0:
             floor = packed.amax(dim=(-3, -2, -1), keepdim=True) - top_db
             db = torch.maximum(packed, floor).reshape(shape)
-    return restore(db, orig_dtype)
+    return restore_s(db, orig_dtype)
 
 
 def DB_to_amplitude(x: torch.Tensor, ref: float, power: float) -> torch.Tensor:
@@ -697,6 +828,7 @@ def DB_to_amplitude(x: torch.Tensor, ref: float, power: float) -> torch.Tensor:
     Shape:
         x: ``(...)``; output: same.
     """
-    check_float("x", x, fn="DB_to_amplitude")
-    y, orig_dtype = upcast(x)
-    return restore(ref * torch.pow(torch.pow(10.0, 0.1 * y), power), orig_dtype)
+    if not torch.jit.is_scripting():
+        check_float("x", x, fn="DB_to_amplitude")
+    y, orig_dtype = upcast_s(x)
+    return restore_s(ref * torch.pow(torch.pow(10.0, 0.1 * y), power), orig_dtype)

@@ -10,7 +10,7 @@ import torch
 
 from .. import functional as F
 from .._internal.checks import check_choice, check_int, check_positive
-from .._internal.dtypes import restore, upcast
+from .._internal.script import restore_s, upcast_s
 from ..functional import _spectral
 
 __all__ = [
@@ -38,15 +38,8 @@ def _resolve(name: str, n_fft: int, win_length: Optional[int], hop_length: Optio
 
 def _apply_fb(specgram: torch.Tensor, fb: torch.Tensor) -> torch.Tensor:
     """``(..., freq, time) -> (..., n_filters, time)`` through a ``(freq, n_filters)`` filterbank."""
-    x, orig_dtype = upcast(specgram)
-    return restore(torch.matmul(x.transpose(-1, -2), fb.to(x.dtype)).transpose(-1, -2), orig_dtype)
-
-
-def _filtered_spectrogram(spec: "Spectrogram", waveform: torch.Tensor, fb: torch.Tensor, name: str) -> torch.Tensor:
-    """``spec(waveform)`` projected by a ``(freq, K)`` filterbank in one blockwise pass."""
-    return _spectral._spectrogram(waveform, spec.pad, spec.window, spec.n_fft, spec.hop_length, spec.win_length,
-                                  spec.power, spec.normalized, spec.center, spec.pad_mode, spec.onesided,
-                                  spec.real_stft, fb, name)
+    x, orig_dtype = upcast_s(specgram)
+    return restore_s(torch.matmul(x.transpose(-1, -2), fb.to(x.dtype)).transpose(-1, -2), orig_dtype)
 
 
 class Spectrogram(torch.nn.Module):
@@ -180,6 +173,10 @@ class TimeStretch(torch.nn.Module):
         complex_specgrams: ``(..., n_freq, n_frames)``; output: ``(..., n_freq, ceil(n_frames / rate))``.
     """
 
+    # TorchScript types module attributes from their values; None needs the declared type (a real object:
+    # this module's annotations are strings under ``from __future__ import annotations``)
+    __annotations__ = {"fixed_rate": Optional[float]}
+
     def __init__(self, hop_length: Optional[int] = None, n_freq: int = 201, fixed_rate: Optional[float] = None) -> None:
         super().__init__()
         check_int("n_freq", n_freq, fn="TimeStretch", minimum=1)
@@ -189,7 +186,9 @@ class TimeStretch(torch.nn.Module):
         self.register_buffer("phase_advance", torch.linspace(0, math.pi * hop_length, n_freq)[..., None])
 
     def forward(self, complex_specgrams: torch.Tensor, overriding_rate: Optional[float] = None) -> torch.Tensor:
-        rate = self.fixed_rate if overriding_rate is None else overriding_rate
+        rate = self.fixed_rate
+        if overriding_rate is not None:
+            rate = overriding_rate
         if rate is None:
             raise ValueError("TimeStretch: give a rate, either fixed_rate at construction or overriding_rate; got neither")
         return F.phase_vocoder(complex_specgrams, rate, self.phase_advance)
@@ -263,7 +262,7 @@ class MelScale(torch.nn.Module):
     def forward(self, specgram: torch.Tensor) -> torch.Tensor:
         if specgram.shape[-2] != self.fb.shape[0]:
             raise ValueError(f"MelScale: specgram must have n_stft={self.fb.shape[0]} frequency bins, "
-                             f"got shape {tuple(specgram.shape)}")
+                             f"got shape {list(specgram.shape)}")
         return _apply_fb(specgram, self.fb)
 
 
@@ -321,7 +320,10 @@ class MelSpectrogram(torch.nn.Module):
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         # equals self.mel_scale(self.spectrogram(waveform)); fused so long inputs go block by block
-        return _filtered_spectrogram(self.spectrogram, waveform, self.mel_scale.fb, "MelSpectrogram")
+        s = self.spectrogram
+        return _spectral._spectrogram(waveform, s.pad, s.window, s.n_fft, s.hop_length, s.win_length, s.power,
+                                      s.normalized, s.center, s.pad_mode, s.onesided, s.real_stft, self.mel_scale.fb,
+                                      "MelSpectrogram")
 
 
 class InverseMelScale(torch.nn.Module):
@@ -374,14 +376,14 @@ class InverseMelScale(torch.nn.Module):
 def _inverse_fb(melspec: torch.Tensor, fb: torch.Tensor, driver: str, method: str, nnls_iter: int, name: str) -> torch.Tensor:
     """Least-squares (optionally non-negative) inverse of a ``(freq, n_filters)`` filterbank."""
     if melspec.shape[-2] != fb.shape[1]:
-        raise ValueError(f"{name}: expected {fb.shape[1]} filter bands in dim -2, got shape {tuple(melspec.shape)}")
-    x, orig_dtype = upcast(melspec)
+        raise ValueError(f"{name}: expected {fb.shape[1]} filter bands in dim -2, got shape {list(melspec.shape)}")
+    x, orig_dtype = upcast_s(melspec)
     shape = x.shape
     x = x.reshape(-1, shape[-2], shape[-1])
     a = fb.to(x.dtype).transpose(0, 1)  # (n_filters, freq)
     if x.shape[0] == 0:
-        return restore(x.new_zeros(shape[:-2] + (fb.shape[0], shape[-1])), orig_dtype)
-    if a.shape[0] < a.shape[1] and (driver in ("gels", "gelsy") or x.device.type != "cpu"):
+        return restore_s(x.new_zeros(list(shape[:-2]) + [fb.shape[0], shape[-1]]), orig_dtype)
+    if a.shape[0] < a.shape[1] and (driver == "gels" or driver == "gelsy" or x.device.type != "cpu"):
         # Underdetermined (fewer bands than bins, the usual case): torch's gels needs full rank (and
         # m >= n on CUDA), and its gelsy returns wrong solutions here. The minimum-norm solution these
         # drivers are meant to give is the pseudo-inverse's.
@@ -390,12 +392,12 @@ def _inverse_fb(melspec: torch.Tensor, fb: torch.Tensor, driver: str, method: st
         spec = torch.linalg.lstsq(a.expand(x.shape[0], -1, -1), x, driver=driver).solution
     spec = torch.relu(spec)
     if method == "nnls":
-        gram = a.T @ a
+        gram = a.t() @ a
         step = 1.0 / torch.linalg.matrix_norm(a, ord=2).square()
-        rhs = a.T @ x
+        rhs = a.t() @ x
         for _ in range(nnls_iter):
             spec = torch.relu(spec - step * (gram @ spec - rhs))
-    return restore(spec.reshape(shape[:-2] + spec.shape[-2:]), orig_dtype)
+    return restore_s(spec.reshape(shape[:-2] + spec.shape[-2:]), orig_dtype)
 
 
 class AmplitudeToDB(torch.nn.Module):
@@ -423,11 +425,11 @@ class AmplitudeToDB(torch.nn.Module):
         return F.amplitude_to_DB(x, self.multiplier, self.amin, self.db_multiplier, self.top_db)
 
 
-def _cepstrum(x: torch.Tensor, dct_mat: torch.Tensor, log_input: bool, db: AmplitudeToDB) -> torch.Tensor:
-    """DCT over bands of a filterbank energy, after log (``log(x + 1e-6)``) or dB (top_db 80)."""
-    y, orig_dtype = upcast(x)
-    y = torch.log(y + 1e-6) if log_input else db(y)
-    return restore(torch.matmul(y.transpose(-1, -2), dct_mat.to(y.dtype)).transpose(-1, -2), orig_dtype)
+def _cepstrum(x: torch.Tensor, dct_mat: torch.Tensor, log_input: bool, top_db: float) -> torch.Tensor:
+    """DCT over bands of a filterbank energy, after log (``log(x + 1e-6)``) or power dB floored at ``top_db``."""
+    y, orig_dtype = upcast_s(x)
+    y = torch.log(y + 1e-6) if log_input else F.amplitude_to_DB(y, 10.0, 1e-10, 0.0, top_db)
+    return restore_s(torch.matmul(y.transpose(-1, -2), dct_mat.to(y.dtype)).transpose(-1, -2), orig_dtype)
 
 
 class MFCC(torch.nn.Module):
@@ -468,7 +470,7 @@ class MFCC(torch.nn.Module):
         self.log_mels = log_mels
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        return _cepstrum(self.MelSpectrogram(waveform), self.dct_mat, self.log_mels, self.amplitude_to_DB)
+        return _cepstrum(self.MelSpectrogram(waveform), self.dct_mat, self.log_mels, self.top_db)
 
 
 class LFCC(torch.nn.Module):
@@ -513,8 +515,11 @@ class LFCC(torch.nn.Module):
         self.log_lf = log_lf
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        energies = _filtered_spectrogram(self.Spectrogram, waveform, self.filter_mat, "LFCC")
-        return _cepstrum(energies, self.dct_mat, self.log_lf, self.amplitude_to_DB)
+        s = self.Spectrogram
+        energies = _spectral._spectrogram(waveform, s.pad, s.window, s.n_fft, s.hop_length, s.win_length, s.power,
+                                          s.normalized, s.center, s.pad_mode, s.onesided, s.real_stft, self.filter_mat,
+                                          "LFCC")
+        return _cepstrum(energies, self.dct_mat, self.log_lf, self.top_db)
 
 
 class SpectralCentroid(torch.nn.Module):
