@@ -162,15 +162,19 @@ def _decode(src: Source, f, start: int, count: int, dtype: str, block: int = 1 <
             parts.append(part[first:stop])
         position += got
     if soundfile._snd.sf_error(f._file):
-        raise src.error(f"cannot decode audio data ({soundfile._ffi.string(soundfile._snd.sf_strerror(f._file)).decode(errors='replace')})")
+        reason = soundfile._ffi.string(soundfile._snd.sf_strerror(f._file)).decode(errors="replace")
+        raise src.error(f"cannot decode audio data ({reason})")
     data = np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else np.zeros((0, f.channels), dtype)
     return data, position
 
 
 def mp3_frames(src: Source, f) -> Optional[int]:
-    """The MP3 length ``info`` and ``load`` share (StreamReader may use it too): the exact length of an MP3 stream from its headers, or None for a damaged stream (whose length
-    only decoding tells). Exact: the Xing/Info tag's length, checked against the frames the file holds,
-    or the frame headers counted (libsndfile only estimates the length of an untagged file)."""
+    """The MP3 length ``info`` and ``load`` share (StreamReader may use it too), from the headers alone,
+    or None for a damaged stream, whose length only decoding tells (``info`` then decodes as ``load`` does).
+
+    Exact for an intact stream: the Xing/Info tag's length (delay and padding removed) when the tag's
+    frame count matches the frames in the file, else the frame headers counted (libsndfile only
+    estimates the length of an untagged file)."""
     from . import _mp3
 
     # The leanest MPEG audio frame (8 kbit/s at 8 kHz) carries 8 samples a byte; 16 leaves room.
