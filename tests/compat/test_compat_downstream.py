@@ -32,11 +32,6 @@ AGAINST_ORACLE = {
     # lhotse's own tests compare torchaudio Kaldi features at rtol 1e-4, atol 1e-5: the float32_fft row.
     "lh_torchaudio_fbank": "float32_fft", "lh_torchaudio_mfcc": "float32_fft", "lh_torchaudio_spectrogram": "float32_fft",
 }
-# Known to differ today (issue 13, compliance.kaldi's default path; helper F's item): strict, so a fix shows up.
-KNOWN_DIFFERENT = {
-    "lh_torchaudio_fbank": "compliance.kaldi.fbank differs from torchaudio 2.8 in a few quiet bins (issue 13)",
-    "lh_torchaudio_mfcc": "compliance.kaldi.mfcc differs from torchaudio 2.8 in a few quiet bins (issue 13)",
-}
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +57,7 @@ def _ok(value, name):
     return value
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENT[n]))
-                                  if n in KNOWN_DIFFERENT else n for n in AGAINST_ORACLE])
+@pytest.mark.parametrize("name", list(AGAINST_ORACLE))
 def test_same_result_as_torchaudio_28(results, name):
     ours, theirs, _ = results
     reference = theirs[name]
