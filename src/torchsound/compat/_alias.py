@@ -122,7 +122,6 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(ours),
                                               is_package=spec.submodule_search_locations is not None)
 
-
     def _torchsound_spec(self, fullname, path, target):
         # ``from torchaudio.models import X`` looks for a submodule ``torchsound.models.X`` when the attribute
         # is missing, and turns a ModuleNotFoundError into a bare "cannot import name": say what is missing.
