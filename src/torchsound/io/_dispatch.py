@@ -388,7 +388,7 @@ def _check_finite(frames: torch.Tensor) -> None:
     if bool(bad.any()):
         frame, channel = (int(i) for i in bad.nonzero()[0])
         raise ValueError(f"save: src has {int(bad.sum())} non-finite sample(s) (NaN or inf), the first at "
-                         f"channel {channel}, frame {frame}; no audio format stores them: replace them first "
+                         f"channel {channel}, frame {frame}; encoders would clip them, silence the stream or abort: replace them first "
                          "(e.g. torch.nan_to_num(src, nan=0.0, posinf=1.0, neginf=-1.0))")
 
 
