@@ -107,14 +107,16 @@ def convert_format(chunk: np.ndarray, fmt: Optional[str]) -> np.ndarray:
     source = _sample_format(chunk.dtype)
     if source == target:
         return chunk
-    tensor = torch.from_numpy(np.ascontiguousarray(chunk))
     if target in ("flt", "dbl"):
-        dtype = _FORMAT_DTYPES[target]
+        # int -> float rounds once (exact for 8/16 bits); the power-of-two scaling is exact
+        out = chunk.astype(np.float32 if target == "flt" else np.float64)
         if source in ("flt", "dbl"):
-            return tensor.to(dtype).numpy()
+            return out
         if source == "u8":
-            return ((tensor.to(torch.float64) - 128) / 128).to(dtype).numpy()
-        return (tensor.to(torch.float64) / 2 ** (8 * tensor.element_size() - 1)).to(dtype).numpy()
+            out -= 128
+        out *= out.dtype.type(2.0 ** -(8 * chunk.dtype.itemsize - 1))
+        return out
+    tensor = torch.from_numpy(np.ascontiguousarray(chunk))
     from ._wav import pcm_integers
 
     bits = {"u8": 8, "s16": 16, "s32": 32, "s64": 64}[target]
@@ -152,7 +154,11 @@ class _WavDecoder:
     """Native WAV source (the parser ``load`` uses): one stream in its own sample format, u8 as uint8."""
 
     def __init__(self, src: Source, header):
+        from . import _wav
+
         self._src, self._hdr, self._pos = src, header, 0
+        # A path or buffer is mapped once (pages are read as blocks are taken); a file object is read a block at a time.
+        self._mapped = None if src.path is None and src.buffer is None else _wav.read_frames(src, header, 0, -1)
         h = header
         codec = {"ulaw": "pcm_mulaw", "alaw": "pcm_alaw"}.get(h.kind) or (
             "pcm_u8" if h.sample_bytes == 1 else f"pcm_{'f' if h.kind == 'float' else 's'}{8 * h.sample_bytes}le")
@@ -171,7 +177,10 @@ class _WavDecoder:
         if count <= 0:
             return None
         try:
-            raw = _wav.read_frames(self._src, self._hdr, self._pos, count)
+            if self._mapped is not None:
+                raw = self._mapped[self._pos : self._pos + count]
+            else:
+                raw = _wav.read_frames(self._src, self._hdr, self._pos, count)
             block = _wav.to_tensor(raw, self._hdr, False, False).numpy()
             if len(block) < count:
                 raise EOFError(f"the file ended {count - len(block)} frames early")
@@ -222,7 +231,8 @@ class _SndDecoder:
         self.dtype = _READ_DTYPE[fmt]
         self._u8 = fmt == "u8"
         # The frames the file promises (None: only decoding tells, e.g. a damaged MP3), shared with load.
-        self._length: Optional[int] = _soundfile.mp3_frames(src, f) if f.format == "MP3" else f.frames
+        self.is_mp3 = f.format == "MP3"
+        self.length: Optional[int] = _soundfile.mp3_frames(src, f) if self.is_mp3 else f.frames
         encoding, bits = _soundfile._describe(f)
         nb_frames = f.frames if f.format == "AIFF" else 0  # what FFmpeg's demuxers store (AIFF's COMM chunk has it)
         self.streams = [SourceAudioStream("audio", codec, _codec_long_name(codec), fmt, 0, nb_frames,
@@ -265,15 +275,15 @@ class _SndDecoder:
         return out[:max(got, 0)]
 
     def read(self, stream_index: int) -> Optional[np.ndarray]:
-        count = _BLOCK if self._length is None or not self._sequential else min(_BLOCK, self._length - self._pos)
+        count = _BLOCK if self.length is None or not self._sequential else min(_BLOCK, self.length - self._pos)
         try:
             block = self._readf(count) if count > 0 else np.zeros((0, self.channels), self.dtype)
         except Exception as err:  # noqa: BLE001 - libsndfile and file-object errors alike
             raise _failure(self._src, self._pos, self.sample_rate, err) from err
         if not len(block):
-            if self._length is not None and self._length > self._pos:
+            if self.length is not None and self.length > self._pos:
                 raise _failure(self._src, self._pos, self.sample_rate, EOFError(
-                    f"the header promises {self._length} frames (truncated or corrupt file)"))
+                    f"the header promises {self.length} frames (truncated or corrupt file)"))
             return None
         self._pos += len(block)
         if self._u8:  # libsndfile has no uint8 output: 8-bit PCM comes as the top byte of int16
@@ -281,7 +291,7 @@ class _SndDecoder:
         return block
 
     def seek(self, frame: int, mode: str) -> int:
-        frame = frame if self._length is None else min(frame, self._length)
+        frame = frame if self.length is None else min(frame, self.length)
         if self._sequential:  # reopen, decode and skip
             self._f.close()
             self._f, self._pos = self._open(), 0
@@ -492,11 +502,18 @@ def _pick_decoder(src: Source, format: Optional[str], option) -> object:
         return _AVDecoder(src, format, option)
     if kind in ("wav", "flac", "ogg", "aiff", "mp3") or not has_av:
         try:
-            return _SndDecoder(src)
+            decoder = _SndDecoder(src)
         except AudioFileError:
             if not has_av:
                 raise
             src.rewind()  # e.g. FLAC in Ogg, which libsndfile does not read
+        else:
+            if not (has_av and decoder.is_mp3 and decoder.length is None):
+                return decoder
+            # A damaged MP3 (its headers don't give its length): FFmpeg decodes past the damage where
+            # libsndfile stops short, and load makes the same choice.
+            decoder.close()
+            src.rewind()
     return _AVDecoder(src, format, option)
 
 
