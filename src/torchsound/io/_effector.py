@@ -127,7 +127,10 @@ def _is_raw_pcm(format: str) -> bool:
 
 def _encoder_rate_channels(format: str, encoder: Optional[str], sample_rate: int, channels: int) -> Tuple[Optional[int], Optional[int]]:
     """(encoder_sample_rate, encoder_num_channels) for the codec ``format`` uses; None where the input fits."""
-    import av
+    try:
+        import av
+    except ImportError:  # without PyAV only libsndfile's formats are written, at any rate they take
+        return None, None
 
     from ._ffmpeg import _ENCODERS, _MUXERS
     from ._stream import encoder_limits
