@@ -4,6 +4,7 @@ import functools
 import http.server
 import socket
 import threading
+import time
 
 import pytest
 import soundfile
@@ -31,8 +32,24 @@ def server(tmp_path_factory):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the folder; /half-close/NAME and /half-stall/NAME send half of NAME (with its full length announced),
+    then close the connection or go silent for 3 s: a network failing mid-stream."""
+
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        kind, _, name = self.path.strip("/").partition("/")
+        if kind not in ("half-close", "half-stall"):
+            return super().do_GET()
+        data = open(f"{self.directory}/{name}", "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        if kind == "half-stall":
+            time.sleep(3)
 
 
 @pytest.mark.parametrize("fmt", ["wav", "flac", "mp3"])
@@ -62,8 +79,8 @@ def test_not_found_names_the_url_and_status(server):
     _, base = server
     with pytest.raises(AudioFileError, match=r"/missing\.wav: the server answered HTTP 404"):
         torchsound.load(f"{base}/missing.wav")
-    with pytest.raises(AudioFileError, match="HTTP 404"):
-        StreamReader(f"{base}/missing.wav")
+    with pytest.raises(AudioFileError, match=r"/missing\.wav: cannot open with FFmpeg .*404 Not Found"):
+        StreamReader(f"{base}/missing.wav")  # FFmpeg streams the URL itself
 
 
 def test_network_down_is_a_clear_error():
@@ -85,3 +102,19 @@ def test_silent_server_times_out(monkeypatch):
     monkeypatch.setenv("TORCHSOUND_HTTP_TIMEOUT", "soon")
     with pytest.raises(ValueError, match="TORCHSOUND_HTTP_TIMEOUT must be a positive number"):
         torchsound.load("http://127.0.0.1:1/x.wav")
+
+
+@pytest.mark.parametrize("kind", ["half-close", "half-stall"])
+def test_stream_reader_url_failing_midway_raises(server, kind, monkeypatch):
+    # StreamReader hands the URL to FFmpeg (streamed as it arrives): a connection that breaks or goes silent
+    # halfway is an error naming the URL and the position, never a silently shorter stream.
+    monkeypatch.setenv("TORCHSOUND_HTTP_TIMEOUT", "0.5")
+    _, base = server
+    url = f"{base}/{kind}/x.wav"
+    with pytest.raises(AudioFileError, match=rf"{url}: decoding failed at frame \d+ "):
+        reader = StreamReader(url)
+        reader.add_basic_audio_stream(frames_per_chunk=1000)
+        for _ in reader.stream():
+            pass
+    with pytest.raises(AudioFileError, match=rf"{url}: "):  # load/info: the same URL fetched whole
+        torchsound.load(url)

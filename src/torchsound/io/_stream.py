@@ -13,6 +13,7 @@ seconds of their first frame.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections import deque
 from dataclasses import dataclass, field
@@ -667,7 +668,8 @@ class StreamReader:
     """Decode audio chunk by chunk, with torchaudio 2.8's ``StreamReader`` interface (audio only).
 
     Args:
-        src: path, ``pathlib.Path``, bytes, or binary file-like object.
+        src: path, ``pathlib.Path``, ``http(s)://`` URL (streamed by FFmpeg as it arrives), bytes, or binary
+            file-like object.
         format: input format hint (FFmpeg demuxer name, e.g. ``"mp3"``, ``"wav"``).
         option: FFmpeg demuxer options (uses the FFmpeg backend).
         buffer_size: accepted for compatibility.
@@ -678,7 +680,13 @@ class StreamReader:
 
     def __init__(self, src, format: Optional[str] = None, option: Optional[Dict[str, str]] = None, buffer_size: int = 4096):
         self.src = src
-        self._source = Source(src)
+        from ._url import UrlSource, is_url
+
+        if is_url(src) and importlib.util.find_spec("av") is not None:  # FFmpeg streams it as it arrives
+            self._source = UrlSource(src)
+            option = self._source.ffmpeg_options(option)
+        else:
+            self._source = Source(src)
         self._format, self._option = format, option
         self._dec = _pick_decoder(self._source, format, option)
         self._outputs: List[_Output] = []

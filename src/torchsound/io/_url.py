@@ -1,7 +1,9 @@
 """``http(s)://`` sources for ``load``, ``info`` and ``StreamReader``, as torchaudio 2.8's FFmpeg backend took them.
 
-The body is fetched with the standard library into memory (then decoded like a bytes buffer),
-with a timeout on connecting and on every read, so a dead server never hangs a loader.
+``load``/``info`` fetch the body with the standard library into memory (then decode it like a bytes
+buffer); ``StreamReader`` hands the URL to FFmpeg (PyAV), which decodes the stream as it arrives, so
+long and live streams work in bounded memory. Both wait at most ``TORCHSOUND_HTTP_TIMEOUT`` seconds
+(default 30) for the connection and for every read, so a dead server never hangs a loader.
 """
 
 from __future__ import annotations
@@ -64,3 +66,35 @@ def fetch(url: str) -> bytes:
     if expected is not None and expected.isdigit() and int(expected) != len(data):
         raise failure(f"the download stopped after {len(data)} of {expected} bytes")
     return data
+
+
+class UrlSource:
+    """A URL that FFmpeg opens and streams itself (StreamReader): nothing is fetched ahead, so a long or live
+    stream is decoded as it arrives. It offers what the FFmpeg decoder uses of :class:`~._source.Source`."""
+
+    path = buffer = fileobj = None
+    size = 0  # unknown
+
+    def __init__(self, url: str):
+        self.uri = self.name = url
+
+    def ffmpeg_options(self, option) -> dict:
+        """FFmpeg's read timeout (microseconds) unless the caller set one."""
+        return {"rw_timeout": str(int(_timeout() * 1e6)), **(option or {})}
+
+    def error(self, problem: str):
+        from ._source import AudioFileError
+
+        return AudioFileError(f"{self.name}: {problem}")
+
+    def for_library(self) -> str:
+        return self.uri
+
+    def rewind(self) -> None:
+        pass
+
+    def head(self, size: int = 64) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        pass
