@@ -100,3 +100,22 @@ def test_truncated_tagged_mp3_info_fails():
     cut = data[: len(data) * 3 // 4]
     with pytest.raises(torchsound.io._source.AudioFileError, match=r"buffer>: MP3 tag says the stream has \d+ bytes .*truncated"):
         torchsound.info(cut)
+
+
+def test_damaged_mp3_decodes_past_the_damage_like_ffmpeg():
+    # A Xing tag whose frame count was damaged: libsndfile trusts it and stops silently after those
+    # frames; load hands a stream whose headers don't add up to FFmpeg, and info counts the same.
+    x = make_sweep(1.0, 16000, f0=100, f1=3000).float().numpy()
+    data = bytearray(_encode_soundfile(x, 16000))
+    at = data.index(b"Xing") + 8
+    data[at : at + 4] = (5).to_bytes(4, "big")  # 5 MPEG frames, of ~30
+    data = bytes(data)
+    short = soundfile.read(io.BytesIO(data), dtype="float32")[0]
+    reference = _decode_pyav(data)
+    waveform, _ = torchsound.load(data)
+    assert len(short) < waveform.shape[1] == reference.shape[1] >= 15000
+    torch.testing.assert_close(waveform, torch.from_numpy(reference), rtol=0, atol=0)
+    assert torchsound.info(data).num_frames == waveform.shape[1]
+    # asked for by name, libsndfile still decodes it, and info still counts what load returns
+    by_soundfile, _ = torchsound.load(data, backend="soundfile")
+    assert by_soundfile.shape[1] == len(short) == torchsound.info(data, backend="soundfile").num_frames

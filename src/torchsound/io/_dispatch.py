@@ -116,8 +116,10 @@ def _input_format(src: Source, format: Optional[str]) -> Optional[str]:
 
 
 def _pick_reader(src: Source, format: Optional[str], backend: Optional[str]):
+    """(backend, format, chosen): ``chosen`` when the format picked the backend, not the caller."""
     fmt = _input_format(src, format)
     backend = _check_backend(backend)
+    chosen = backend is None
     if backend == "wav" and fmt != "wav":
         raise src.error(f"backend 'wav' reads only WAV files; this one looks like {fmt or 'an unknown format'}")
     if backend is None:
@@ -127,7 +129,7 @@ def _pick_reader(src: Source, format: Optional[str], backend: Optional[str]):
             backend = "ffmpeg"
         else:
             backend = "soundfile"
-    return backend, fmt
+    return backend, fmt, chosen
 
 
 # Formats PyAV reads when it is installed: what libsndfile does not read, and Opus (libsndfile
@@ -135,11 +137,11 @@ def _pick_reader(src: Source, format: Optional[str], backend: Optional[str]):
 _FFMPEG_ONLY = {"opus", "mp4", "m4a", "aac", "wma", "asf", "mkv", "webm", "mka", "mov", "avi", "amr", "ac3", "3gp", "alac"}
 
 
-def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *args):
+def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *args, chosen: bool = True):
     """Run ``action`` ("load"/"info") on ``backend``, and make whatever goes wrong while decoding an
     :class:`AudioFileError` that names the file (libsndfile, FFmpeg, numpy and file-object errors alike)."""
     try:
-        result = _read_with(action, src, fmt, backend, *args)
+        result = _read_with(action, src, fmt, backend, *args, chosen=chosen)
     except (AudioFileError, MemoryError):
         raise
     except Exception as err:  # any failure inside a decoder is a problem of this file
@@ -150,8 +152,9 @@ def _run_reader(action: str, src: Source, fmt: Optional[str], backend: str, *arg
     return result
 
 
-def _read_with(action: str, src: Source, fmt: Optional[str], backend: str, *args):
-    """Run ``action`` on ``backend``; fall back from native WAV and libsndfile when they can't."""
+def _read_with(action: str, src: Source, fmt: Optional[str], backend: str, *args, chosen: bool = True):
+    """Run ``action`` on ``backend``; fall back from native WAV and libsndfile when they can't.
+    ``chosen``: the backend was chosen by format, not asked for by the caller."""
     from . import _soundfile, _wav
 
     exotic_wav = False  # a WAVE codec the native reader does not decode (ADPCM, GSM, MP3-in-WAV, ...)
@@ -170,10 +173,16 @@ def _read_with(action: str, src: Source, fmt: Optional[str], backend: str, *args
             raw = _wav.read_frames(src, header, frame_offset, num_frames)
             return _wav.to_tensor(raw, header, normalize, channels_first), header.sample_rate
     if backend == "soundfile":
+        # A damaged MP3 goes to FFmpeg where the format chose libsndfile: FFmpeg decodes past a damaged
+        # tag or frame (as StreamReader does), where libsndfile stops, silently short.
+        damaged_mp3 = "raise" if chosen and importlib.util.find_spec("av") is not None else "decode"
         try:
             if action == "info":
-                return _soundfile.info(src, fmt)
-            return _soundfile.load(src, *args, fmt)
+                return _soundfile.info(src, fmt, damaged_mp3=damaged_mp3)
+            return _soundfile.load(src, *args, fmt, damaged_mp3=damaged_mp3)
+        except _soundfile.DamagedMP3:
+            backend = "ffmpeg"
+            src.rewind()
         except AudioFileError:
             # FFmpeg gets a try only where libsndfile does not know the format: for a damaged file in a
             # format it knows, its error is the right answer (FFmpeg would quietly decode a truncated file).
@@ -236,8 +245,8 @@ def info(uri: Union[BinaryIO, str, os.PathLike], format: Optional[str] = None, b
             file object that fails while read; the message names the file.
     """
     with Source(uri) as src:
-        backend, fmt = _pick_reader(src, format, backend)
-        return _run_reader("info", src, fmt, backend)
+        backend, fmt, chosen = _pick_reader(src, format, backend)
+        return _run_reader("info", src, fmt, backend, chosen=chosen)
 
 
 def load(uri: Union[BinaryIO, str, os.PathLike], frame_offset: int = 0, num_frames: int = -1, normalize: bool = True,
@@ -275,8 +284,8 @@ def load(uri: Union[BinaryIO, str, os.PathLike], frame_offset: int = 0, num_fram
     check_int("frame_offset", frame_offset, fn="load", minimum=0)
     check_int("num_frames", num_frames, fn="load", minimum=-1)
     with Source(uri) as src:
-        backend, fmt = _pick_reader(src, format, backend)
-        return _run_reader("load", src, fmt, backend, frame_offset, num_frames, normalize, channels_first)
+        backend, fmt, chosen = _pick_reader(src, format, backend)
+        return _run_reader("load", src, fmt, backend, frame_offset, num_frames, normalize, channels_first, chosen=chosen)
 
 
 def save(uri: Union[BinaryIO, str, os.PathLike], src: torch.Tensor, sample_rate: int, channels_first: bool = True,

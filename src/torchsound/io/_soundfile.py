@@ -90,7 +90,13 @@ def _describe(f) -> Tuple[str, int]:
     return _CODEC_SUBTYPES.get(f.subtype, "UNKNOWN"), 0
 
 
-def info(src: Source, format: Optional[str]):
+class DamagedMP3(Exception):
+    """Raised instead of decoding a damaged MP3 when the caller has a better decoder for it (FFmpeg):
+    libsndfile's mpg123 stops at a damaged tag's frame count or at the first frame it can't resync."""
+
+
+def info(src: Source, format: Optional[str], *, damaged_mp3: str = "decode"):
+    """``damaged_mp3``: ``"decode"`` counts what libsndfile decodes; ``"raise"`` raises :class:`DamagedMP3`."""
     from ._dispatch import AudioMetaData
 
     with _open(src, format) as f:
@@ -98,6 +104,8 @@ def info(src: Source, format: Optional[str]):
         frames = f.frames
         if f.format == "MP3":
             frames = mp3_frames(src, f)
+            if frames is None and damaged_mp3 == "raise":
+                raise DamagedMP3()
             if frames is None:  # a damaged stream: its length is what the decoder returns
                 with _open(src, format) as g:
                     frames = _decode(src, g, 0, -1, "float32")[1]
@@ -105,12 +113,15 @@ def info(src: Source, format: Optional[str]):
 
 
 def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, channels_first: bool,
-         format: Optional[str]) -> Tuple[torch.Tensor, int]:
+         format: Optional[str], *, damaged_mp3: str = "decode") -> Tuple[torch.Tensor, int]:
+    """``damaged_mp3`` as for :func:`info`."""
     with _open(src, format) as f:
         dtype = "float32"
         if not normalize and f.format in ("WAV", "WAVEX", "RF64", "W64"):
             dtype = {"PCM_16": "int16", "PCM_24": "int32", "PCM_32": "int32", "DOUBLE": "float64"}.get(f.subtype, dtype)
         frames = mp3_frames(src, f) if f.format == "MP3" else f.frames
+        if f.format == "MP3" and frames is None and damaged_mp3 == "raise":
+            raise DamagedMP3()
         start = frame_offset if frames is None else min(frame_offset, frames)
         try:
             if f.format == "MP3" or f.format == "OGG":
