@@ -3,7 +3,6 @@ against FFmpeg itself (PyAV), libsndfile (soundfile) and the stdlib ``wave`` mod
 
 import io
 import wave
-from fractions import Fraction
 
 import av
 import numpy as np
@@ -14,7 +13,6 @@ import torch
 import torchsound
 from conftest import make_noise, make_sweep, snr_db
 from torchsound.io import StreamReader, StreamWriter
-from torchsound.io._source import AudioFileError
 
 
 def _rows(frame):
