@@ -73,7 +73,7 @@ def check_min_dim(name: str, tensor, ndim: int, *, fn: Optional[str] = None) -> 
 
 
 def _unchecked(name: str, value: Any, extra: Any = None, fn: Optional[str] = None, minimum: Optional[int] = None,
-               allow_zero: bool = False) -> None:
+               allow_zero: bool = False, positive: bool = False) -> None:
     """What TorchScript compiles for every check above: scripted code runs without argument validation
     (the checks use Python's types, which TorchScript lacks); eager calls always validate."""
     pass

@@ -87,7 +87,7 @@ def apply_codec(
     fn = "apply_codec"
     check_float("waveform", waveform, fn=fn)
     if waveform.ndim != 2:
-        raise ValueError(f"{fn}: waveform must be 2-D (channel, time) or (time, channel), got shape {tuple(waveform.shape)}")
+        raise ValueError(f"{fn}: waveform must be 2-D (channel, time) or (time, channel), got shape {list(waveform.shape)}")
     check_int("sample_rate", sample_rate, fn=fn, minimum=1)
     av = require("av", "apply_codec")
     fmt = format.lower() if isinstance(format, str) else format
@@ -95,15 +95,15 @@ def apply_codec(
         enc = (encoding or "PCM_F").upper()
         bits = bits_per_sample or _WAV_DEFAULT_BITS.get(enc, 0)
         if (enc, bits) not in _WAV_CODECS:
-            raise ValueError(f"{fn}: unsupported WAV encoding/bits_per_sample {encoding!r}/{bits_per_sample!r}; "
+            raise ValueError(f"{fn}: unsupported WAV encoding/bits_per_sample {repr(encoding)}/{repr(bits_per_sample)}; "
                              f"supported: {sorted(_WAV_CODECS)}")
         container, codec = "wav", _WAV_CODECS[(enc, bits)]
     elif fmt in _FORMATS:
         if encoding is not None or bits_per_sample is not None:
-            raise ValueError(f"{fn}: encoding and bits_per_sample apply to WAV only, got format {format!r}")
+            raise ValueError(f"{fn}: encoding and bits_per_sample apply to WAV only, got format {repr(format)}")
         container, codec = _FORMATS[fmt]
     else:
-        raise ValueError(f"{fn}: format must be one of {['wav', *sorted(_FORMATS)]}, got {format!r}")
+        raise ValueError(f"{fn}: format must be one of {['wav', *sorted(_FORMATS)]}, got {repr(format)}")
     x = waveform if channels_first else waveform.t()
     channels = x.shape[0]
     data = x.detach().to(device="cpu", dtype=torch.float32).contiguous().numpy()
@@ -146,4 +146,4 @@ def _set_compression(stream, fmt: str, compression: float) -> None:
     elif fmt == "flac":
         stream.codec_context.options = {**stream.codec_context.options, "compression_level": str(int(compression))}
     else:
-        raise ValueError(f"apply_codec: compression is not supported for format {fmt!r}")
+        raise ValueError(f"apply_codec: compression is not supported for format {repr(fmt)}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Tuple
+
 import torch
 
 from .._internal.checks import check_choice, check_float
+from .._internal.script import restore_s, scripted_as, upcast_s
 from .._internal.dtypes import restore, upcast
 
 _MODES = ("full", "valid", "same")
@@ -18,9 +21,9 @@ def _check(x: torch.Tensor, y: torch.Tensor, mode: str, fn: str) -> None:
         raise ValueError(f"{fn}: x and y must have the same number of dimensions, got {x.ndim} and {y.ndim}")
     for i in range(x.ndim - 1):
         if x.shape[i] != y.shape[i] and x.shape[i] != 1 and y.shape[i] != 1:
-            raise ValueError(f"{fn}: leading dimensions of x and y must broadcast, got {tuple(x.shape)} and {tuple(y.shape)}")
+            raise ValueError(f"{fn}: leading dimensions of x and y must broadcast, got {list(x.shape)} and {list(y.shape)}")
     if x.shape[-1] == 0 or y.shape[-1] == 0:
-        raise ValueError(f"{fn}: x and y must have at least one sample, got {tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(f"{fn}: x and y must have at least one sample, got {list(x.shape)} and {list(y.shape)}")
 
 
 def _crop(full: torch.Tensor, x_length: int, y_length: int, mode: str) -> torch.Tensor:
@@ -59,6 +62,44 @@ def _fast_length(n: int) -> int:
     return best
 
 
+def _same_lead(x: torch.Tensor, y: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``x`` and ``y`` broadcast to common leading dimensions, each keeping its own length (TorchScript path)."""
+    lead = torch.broadcast_tensors(x[..., :1], y[..., :1])[0].shape[:-1]
+    return x.expand(lead + [x.shape[-1]]), y.expand(lead + [y.shape[-1]])
+
+
+def _fftconvolve_script(x: torch.Tensor, y: torch.Tensor, mode: str = "full") -> torch.Tensor:
+    """What ``torch.jit.script(fftconvolve)`` compiles: the same product of spectra, at the plain length."""
+    (xc, dtype), (yc, _) = upcast_s(x), upcast_s(y)
+    xc, yc = _same_lead(xc, yc)
+    n = x.shape[-1] + y.shape[-1] - 1
+    if xc.numel() == 0:
+        return restore_s(_crop(xc.new_zeros(xc.shape[:-1] + [n]), x.shape[-1], y.shape[-1], mode), dtype)
+    full = torch.fft.irfft(torch.fft.rfft(xc, n=n) * torch.fft.rfft(yc, n=n), n=n)
+    return restore_s(_crop(full, x.shape[-1], y.shape[-1], mode), dtype)
+
+
+def _convolve_script(x: torch.Tensor, y: torch.Tensor, mode: str = "full") -> torch.Tensor:
+    """What ``torch.jit.script(convolve)`` compiles: the same grouped ``conv1d``."""
+    x_length, y_length = x.shape[-1], y.shape[-1]
+    (xc, dtype), (yc, _) = upcast_s(x), upcast_s(y)
+    if x_length < y_length:
+        xc, yc = yc, xc
+    xc, yc = _same_lead(xc, yc)
+    lead = xc.shape[:-1]
+    count = 1
+    for size in lead:
+        count *= size
+    if count == 0:
+        length = x_length + y_length - 1 if mode == "full" else 0
+        return restore_s(xc.new_zeros(lead + [length]), dtype)
+    kernel = yc.reshape(count, 1, yc.shape[-1]).flip(-1)
+    full = torch.nn.functional.conv1d(xc.reshape(1, count, xc.shape[-1]), kernel, groups=count,
+                                      padding=yc.shape[-1] - 1)
+    return restore_s(_crop(full.reshape(lead + [-1]), x_length, y_length, mode), dtype)
+
+
+@scripted_as(_fftconvolve_script)
 def fftconvolve(x: torch.Tensor, y: torch.Tensor, mode: str = "full") -> torch.Tensor:
     r"""Convolve ``x`` and ``y`` along the last dimension using FFTs (fast for long ``y``).
 
@@ -83,6 +124,7 @@ def fftconvolve(x: torch.Tensor, y: torch.Tensor, mode: str = "full") -> torch.T
     return restore(_crop(full, x.shape[-1], y.shape[-1], mode), dtype)
 
 
+@scripted_as(_convolve_script)
 def convolve(x: torch.Tensor, y: torch.Tensor, mode: str = "full") -> torch.Tensor:
     r"""Convolve ``x`` and ``y`` along the last dimension directly (exact sums; best for short ``y``).
 

@@ -15,11 +15,11 @@ def _check(fn: str, specgram, mask_param, axis, p, min_dim: int) -> None:
     check_int("axis", axis, fn=fn)
     dim = specgram.dim()
     if dim < min_dim:
-        raise ValueError(f"{fn}: specgram must have at least {min_dim} dimensions, got shape {tuple(specgram.shape)}")
+        raise ValueError(f"{fn}: specgram must have at least {min_dim} dimensions, got shape {list(specgram.shape)}")
     if axis not in (dim - 2, dim - 1):
-        raise ValueError(f"{fn}: axis must be {dim - 2} (frequency) or {dim - 1} (time) for a {dim}-D input, got {axis!r}")
+        raise ValueError(f"{fn}: axis must be {dim - 2} (frequency) or {dim - 1} (time) for a {dim}-D input, got {repr(axis)}")
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{fn}: p must be in [0, 1], got {p!r}")
+        raise ValueError(f"{fn}: p must be in [0, 1], got {repr(p)}")
 
 
 def _effective_param(mask_param: int, p: float, axis_length: int) -> int:
@@ -27,7 +27,18 @@ def _effective_param(mask_param: int, p: float, axis_length: int) -> int:
     return mask_param if p == 1.0 else min(mask_param, int(axis_length * p))
 
 
-def mask_along_axis(specgram: torch.Tensor, mask_param: int, mask_value: float, axis: int, p: float = 1.0) -> torch.Tensor:
+def _fill(x: torch.Tensor, mask: torch.Tensor, value: Union[float, torch.Tensor]) -> torch.Tensor:
+    """``x`` with ``value`` where ``mask``; a tensor value with dimensions (e.g. a per-example mean) broadcasts."""
+    if isinstance(value, torch.Tensor):
+        if value.dim() > 0:
+            return torch.where(mask, value.to(x.dtype), x)
+        return x.masked_fill(mask, value)
+    return x.masked_fill(mask, value)
+
+
+def mask_along_axis(
+    specgram: torch.Tensor, mask_param: int, mask_value: Union[float, torch.Tensor], axis: int, p: float = 1.0
+) -> torch.Tensor:
     r"""Mask one band ``[v0, v0 + v)`` along ``axis`` (frequency or time), shared by all items of the batch.
 
     ``v ~ U[0, mask_param)`` and ``v0 ~ U[0, size - v)`` are drawn from torch's global generator.
@@ -35,8 +46,8 @@ def mask_along_axis(specgram: torch.Tensor, mask_param: int, mask_value: float, 
     Shape:
         specgram: ``(..., freq, time)`` (at least 2-D); ``axis`` is ``dim - 2`` or ``dim - 1``; output: same.
     """
-    fn = "mask_along_axis"
-    _check(fn, specgram, mask_param, axis, p, 2)
+    if not torch.jit.is_scripting():
+        _check("mask_along_axis", specgram, mask_param, axis, p, 2)
     size = specgram.shape[axis]
     mask_param = _effective_param(mask_param, p, size)
     if mask_param < 1:
@@ -49,7 +60,7 @@ def mask_along_axis(specgram: torch.Tensor, mask_param: int, mask_value: float, 
     mask = (index >= start) & (index < end)
     if axis == specgram.dim() - 2:
         mask = mask.unsqueeze(-1)
-    return specgram.masked_fill(mask, mask_value)
+    return _fill(specgram, mask, mask_value)
 
 
 def mask_along_axis_iid(
@@ -61,8 +72,8 @@ def mask_along_axis_iid(
         specgrams: ``(batch, channel, freq, time)`` or any ``(..., freq, time)`` with at least 3 dims;
         ``axis`` is ``dim - 2`` or ``dim - 1``; output: same.
     """
-    fn = "mask_along_axis_iid"
-    _check(fn, specgrams, mask_param, axis, p, 3)
+    if not torch.jit.is_scripting():
+        _check("mask_along_axis_iid", specgrams, mask_param, axis, p, 3)
     size = specgrams.shape[axis]
     mask_param = _effective_param(mask_param, p, size)
     if mask_param < 1:
@@ -70,7 +81,7 @@ def mask_along_axis_iid(
     dim = specgrams.dim()
     batch_shape = specgrams.shape[: dim - 2]
     real = specgrams.real.dtype if specgrams.is_complex() else specgrams.dtype
-    draw_dtype = real if real in (torch.float32, torch.float64) else torch.float32
+    draw_dtype = real if real == torch.float32 or real == torch.float64 else torch.float32
     value = torch.rand(batch_shape, device=specgrams.device, dtype=draw_dtype) * mask_param
     start_f = torch.rand(batch_shape, device=specgrams.device, dtype=draw_dtype) * (size - value)
     start = start_f.long()[..., None, None]
@@ -79,6 +90,4 @@ def mask_along_axis_iid(
     mask = (index >= start) & (index < end)  # (..., 1, size): along the last axis
     if axis == dim - 2:
         mask = mask.transpose(-1, -2)
-    if isinstance(mask_value, torch.Tensor) and mask_value.dim() > 0:  # e.g. a per-example mean
-        return torch.where(mask, mask_value.to(specgrams.dtype), specgrams)
-    return specgrams.masked_fill(mask, mask_value)
+    return _fill(specgrams, mask, mask_value)

@@ -53,13 +53,13 @@ def frechet_distance(mu_x, sigma_x, mu_y, sigma_y):
         if not isinstance(value, torch.Tensor):
             raise TypeError(f"frechet_distance: {name} must be a torch.Tensor, got {type(value).__name__}")
         if value.ndim != ndim:
-            raise ValueError(f"frechet_distance: {name} must be {ndim}-dimensional, got shape {tuple(value.shape)}")
+            raise ValueError(f"frechet_distance: {name} must be {ndim}-dimensional, got shape {list(value.shape)}")
     dim = mu_x.shape[0]
     if mu_y.shape != mu_x.shape:
-        raise ValueError(f"frechet_distance: mu_x and mu_y must have the same shape, got {tuple(mu_x.shape)} and {tuple(mu_y.shape)}")
+        raise ValueError(f"frechet_distance: mu_x and mu_y must have the same shape, got {list(mu_x.shape)} and {list(mu_y.shape)}")
     for name, value in (("sigma_x", sigma_x), ("sigma_y", sigma_y)):
         if value.shape != (dim, dim):
-            raise ValueError(f"frechet_distance: {name} must be ({dim}, {dim}) to match the means, got {tuple(value.shape)}")
+            raise ValueError(f"frechet_distance: {name} must be ({dim}, {dim}) to match the means, got {list(value.shape)}")
     mean_term = (mu_x - mu_y).square().sum()
     trace_term = torch.trace(sigma_x) + torch.trace(sigma_y)
     # eigenvalues of a product of PSD matrices are real and >= 0 up to rounding

@@ -19,16 +19,16 @@ def _check_complex(name: str, x: torch.Tensor, fn: str, min_dim: int) -> None:
     if not x.is_complex():
         raise ValueError(f"{fn}: {name} must be a complex tensor (torch.cfloat or torch.cdouble), got {x.dtype}")
     if x.ndim < min_dim:
-        raise ValueError(f"{fn}: {name} must have at least {min_dim} dimensions, got shape {tuple(x.shape)}")
+        raise ValueError(f"{fn}: {name} must have at least {min_dim} dimensions, got shape {list(x.shape)}")
 
 
 def _check_psd_pair(psd_s: torch.Tensor, psd_n: torch.Tensor, fn: str) -> None:
     for name, m in (("psd_s", psd_s), ("psd_n", psd_n)):
         _check_complex(name, m, fn, 3)
         if m.shape[-1] != m.shape[-2]:
-            raise ValueError(f"{fn}: {name} must be (..., freq, channel, channel), got shape {tuple(m.shape)}")
+            raise ValueError(f"{fn}: {name} must be (..., freq, channel, channel), got shape {list(m.shape)}")
     if psd_s.shape != psd_n.shape:
-        raise ValueError(f"{fn}: psd_s and psd_n must have the same shape, got {tuple(psd_s.shape)} and {tuple(psd_n.shape)}")
+        raise ValueError(f"{fn}: psd_s and psd_n must have the same shape, got {list(psd_s.shape)} and {list(psd_n.shape)}")
 
 
 def _trace(mat: torch.Tensor) -> torch.Tensor:
@@ -52,7 +52,7 @@ def _pick_channel(mat_or_vec: torch.Tensor, reference_channel, fn: str, *, matri
     if isinstance(reference_channel, torch.Tensor):
         if reference_channel.size(-1) != n_channel:
             raise ValueError(
-                f"{fn}: reference_channel tensor must be (..., {n_channel}) one-hot, got shape {tuple(reference_channel.shape)}")
+                f"{fn}: reference_channel tensor must be (..., {n_channel}) one-hot, got shape {list(reference_channel.shape)}")
         ref = reference_channel.to(mat_or_vec.dtype)
         ref = ref[..., None, None, :] if matrix else ref[..., None, :]
         return (mat_or_vec * ref).sum(-1)
@@ -82,7 +82,7 @@ def psd(specgram: torch.Tensor, mask: torch.Tensor | None = None, normalize: boo
         return x @ x.conj().transpose(-1, -2)
     if mask.shape != specgram.shape[:-3] + specgram.shape[-2:]:
         raise ValueError(f"psd: mask must be (..., freq, time) = {tuple(specgram.shape[:-3] + specgram.shape[-2:])}, "
-                         f"got {tuple(mask.shape)}")
+                         f"got {list(mask.shape)}")
     if normalize:
         mask = mask / (mask.sum(dim=-1, keepdim=True) + eps)
     # sum_t m(t) x(t) x(t)^H as one matmul: weight one factor by the mask
@@ -151,8 +151,8 @@ def mvdr_weights_rtf(
     _check_complex("rtf", rtf, fn, 2)
     _check_complex("psd_n", psd_n, fn, 3)
     if psd_n.shape[:-1] != rtf.shape or psd_n.shape[-1] != psd_n.shape[-2]:
-        raise ValueError(f"{fn}: psd_n must be (..., freq, channel, channel) matching rtf {tuple(rtf.shape)}, "
-                         f"got {tuple(psd_n.shape)}")
+        raise ValueError(f"{fn}: psd_n must be (..., freq, channel, channel) matching rtf {list(rtf.shape)}, "
+                         f"got {list(psd_n.shape)}")
     if diagonal_loading:
         psd_n = _diagonal_load(psd_n, diag_eps)
     numerator = torch.linalg.solve(psd_n, rtf.unsqueeze(-1)).squeeze(-1)
@@ -205,7 +205,7 @@ def rtf_power(
     """
     _check_psd_pair(psd_s, psd_n, "rtf_power")
     if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
-        raise ValueError(f"rtf_power: n_iter must be a positive int, got {n_iter!r}")
+        raise ValueError(f"rtf_power: n_iter must be a positive int, got {repr(n_iter)}")
     if diagonal_loading:
         psd_n = _diagonal_load(psd_n, diag_eps)
     phi = torch.linalg.solve(psd_n, psd_s)

@@ -27,7 +27,7 @@ class Vol(torch.nn.Module):
         super().__init__()
         check_choice("gain_type", gain_type, ("amplitude", "power", "db"), fn="Vol")
         if gain_type in ("amplitude", "power") and gain < 0:
-            raise ValueError(f"Vol: gain must be non-negative for gain_type={gain_type!r}, got {gain!r}")
+            raise ValueError(f"Vol: gain must be non-negative for gain_type={repr(gain_type)}, got {repr(gain)}")
         self.gain = gain
         self.gain_type = gain_type
 

@@ -20,7 +20,7 @@ class _AxisMasking(torch.nn.Module):
         name = type(self).__name__
         check_int("mask_param", mask_param, fn=name, minimum=0)
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{name}: p must be in [0, 1], got {p!r}")
+            raise ValueError(f"{name}: p must be in [0, 1], got {repr(p)}")
         self.mask_param = mask_param
         self.axis = axis
         self.iid_masks = iid_masks
@@ -79,7 +79,7 @@ class SpecAugment(torch.nn.Module):
                             ("n_freq_masks", n_freq_masks), ("freq_mask_param", freq_mask_param)):
             check_int(name, value, fn="SpecAugment", minimum=0)
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"SpecAugment: p must be in [0, 1], got {p!r}")
+            raise ValueError(f"SpecAugment: p must be in [0, 1], got {repr(p)}")
         self.n_time_masks = n_time_masks
         self.time_mask_param = time_mask_param
         self.n_freq_masks = n_freq_masks
@@ -89,12 +89,20 @@ class SpecAugment(torch.nn.Module):
         self.zero_masking = zero_masking
 
     def forward(self, specgram: torch.Tensor) -> torch.Tensor:
-        mask_value = 0.0 if self.zero_masking else specgram.mean()
+        mask_value: Union[float, torch.Tensor] = 0.0
+        if not self.zero_masking:
+            mask_value = specgram.mean()
         time_dim = specgram.dim() - 1
         freq_dim = time_dim - 1
-        mask = F.mask_along_axis_iid if specgram.dim() > 2 and self.iid_masks else F.mask_along_axis
+        iid = specgram.dim() > 2 and self.iid_masks
         for _ in range(self.n_time_masks):
-            specgram = mask(specgram, self.time_mask_param, mask_value, time_dim, p=self.p)
+            specgram = self._mask(specgram, iid, self.time_mask_param, mask_value, time_dim)
         for _ in range(self.n_freq_masks):
-            specgram = mask(specgram, self.freq_mask_param, mask_value, freq_dim, p=self.p)
+            specgram = self._mask(specgram, iid, self.freq_mask_param, mask_value, freq_dim)
         return specgram
+
+    def _mask(self, specgram: torch.Tensor, iid: bool, mask_param: int, mask_value: Union[float, torch.Tensor],
+              axis: int) -> torch.Tensor:
+        if iid:
+            return F.mask_along_axis_iid(specgram, mask_param, mask_value, axis, p=self.p)
+        return F.mask_along_axis(specgram, mask_param, mask_value, axis, p=self.p)

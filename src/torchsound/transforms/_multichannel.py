@@ -63,7 +63,7 @@ class MVDR(torch.nn.Module):
                  diag_loading: bool = True, diag_eps: float = 1e-7, online: bool = False):
         super().__init__()
         if solution not in ("ref_channel", "stv_evd", "stv_power"):
-            raise ValueError(f"MVDR: solution must be 'ref_channel', 'stv_evd' or 'stv_power', got {solution!r}")
+            raise ValueError(f"MVDR: solution must be 'ref_channel', 'stv_evd' or 'stv_power', got {repr(solution)}")
         self.ref_channel = ref_channel
         self.solution = solution
         self.multi_mask = multi_mask

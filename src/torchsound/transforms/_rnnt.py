@@ -28,7 +28,7 @@ class RNNTLoss(torch.nn.Module):
     def __init__(self, blank: int = -1, clamp: float = -1.0, reduction: str = "mean", fused_log_softmax: bool = True):
         super().__init__()
         if reduction not in ("none", "mean", "sum"):
-            raise ValueError(f"RNNTLoss: reduction must be one of 'none', 'mean' or 'sum', got {reduction!r}")
+            raise ValueError(f"RNNTLoss: reduction must be one of 'none', 'mean' or 'sum', got {repr(reduction)}")
         self.blank = blank
         self.clamp = clamp
         self.reduction = reduction

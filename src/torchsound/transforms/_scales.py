@@ -38,7 +38,7 @@ class BarkScale(torch.nn.Module):
 
     def forward(self, specgram: torch.Tensor) -> torch.Tensor:
         if specgram.shape[-2] != self.fb.shape[0]:
-            raise ValueError(f"BarkScale: specgram must have n_stft={self.fb.shape[0]} frequency bins, got shape {tuple(specgram.shape)}")
+            raise ValueError(f"BarkScale: specgram must have n_stft={self.fb.shape[0]} frequency bins, got shape {list(specgram.shape)}")
         return _apply_fb(specgram, self.fb)
 
 
@@ -139,7 +139,7 @@ class ChromaScale(torch.nn.Module):
 
     def forward(self, specgram: torch.Tensor) -> torch.Tensor:
         if specgram.shape[-2] != self.fb.shape[0]:
-            raise ValueError(f"ChromaScale: specgram must have n_freqs={self.fb.shape[0]} frequency bins, got shape {tuple(specgram.shape)}")
+            raise ValueError(f"ChromaScale: specgram must have n_freqs={self.fb.shape[0]} frequency bins, got shape {list(specgram.shape)}")
         return _apply_fb(specgram, self.fb)
 
 

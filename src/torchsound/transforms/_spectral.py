@@ -29,10 +29,10 @@ def _resolve(name: str, n_fft: int, win_length: Optional[int], hop_length: Optio
     hop_length = hop_length if hop_length is not None else win_length // 2
     check_int("win_length", win_length, fn=name)
     if not 0 < win_length <= n_fft:
-        raise ValueError(f"{name}: win_length must be in [1, n_fft={n_fft}], got {win_length!r}")
+        raise ValueError(f"{name}: win_length must be in [1, n_fft={n_fft}], got {repr(win_length)}")
     check_int("hop_length", hop_length, fn=name)
     if hop_length <= 0:
-        raise ValueError(f"{name}: hop_length must be positive, got {hop_length!r}")
+        raise ValueError(f"{name}: hop_length must be positive, got {repr(hop_length)}")
     return win_length, hop_length
 
 
@@ -150,7 +150,7 @@ class GriffinLim(torch.nn.Module):
     ) -> None:
         super().__init__()
         if not 0 <= momentum < 1:
-            raise ValueError(f"GriffinLim: momentum must be in [0, 1), got {momentum!r}")
+            raise ValueError(f"GriffinLim: momentum must be in [0, 1), got {repr(momentum)}")
         check_int("n_iter", n_iter, fn="GriffinLim", minimum=0)
         self.n_fft = n_fft
         self.n_iter = n_iter
@@ -455,7 +455,7 @@ class MFCC(torch.nn.Module):
     ) -> None:
         super().__init__()
         if dct_type != 2:
-            raise ValueError(f"MFCC: dct_type must be 2 (the only DCT type supported), got {dct_type!r}")
+            raise ValueError(f"MFCC: dct_type must be 2 (the only DCT type supported), got {repr(dct_type)}")
         self.sample_rate = sample_rate
         self.n_mfcc = n_mfcc
         self.dct_type = dct_type
@@ -465,7 +465,7 @@ class MFCC(torch.nn.Module):
         melkwargs = dict(melkwargs or {})
         self.MelSpectrogram = MelSpectrogram(sample_rate=sample_rate, **melkwargs)
         if n_mfcc > self.MelSpectrogram.n_mels:
-            raise ValueError(f"MFCC: n_mfcc must be at most n_mels={self.MelSpectrogram.n_mels}, got {n_mfcc!r}")
+            raise ValueError(f"MFCC: n_mfcc must be at most n_mels={self.MelSpectrogram.n_mels}, got {repr(n_mfcc)}")
         self.register_buffer("dct_mat", F.create_dct(n_mfcc, self.MelSpectrogram.n_mels, norm))
         self.log_mels = log_mels
 
@@ -496,7 +496,7 @@ class LFCC(torch.nn.Module):
     ) -> None:
         super().__init__()
         if dct_type != 2:
-            raise ValueError(f"LFCC: dct_type must be 2 (the only DCT type supported), got {dct_type!r}")
+            raise ValueError(f"LFCC: dct_type must be 2 (the only DCT type supported), got {repr(dct_type)}")
         self.sample_rate = sample_rate
         self.f_min = f_min
         self.f_max = f_max if f_max is not None else float(sample_rate // 2)
@@ -508,7 +508,7 @@ class LFCC(torch.nn.Module):
         self.amplitude_to_DB = AmplitudeToDB("power", self.top_db)
         self.Spectrogram = Spectrogram(**dict(speckwargs or {}))
         if n_lfcc > n_filter:
-            raise ValueError(f"LFCC: n_lfcc must be at most n_filter={n_filter}, got {n_lfcc!r}")
+            raise ValueError(f"LFCC: n_lfcc must be at most n_filter={n_filter}, got {repr(n_lfcc)}")
         self.register_buffer("filter_mat", F.linear_fbanks(self.Spectrogram.n_fft // 2 + 1, self.f_min, self.f_max,
                                                            n_filter, sample_rate))
         self.register_buffer("dct_mat", F.create_dct(n_lfcc, n_filter, norm))
