@@ -195,7 +195,7 @@ class _WavDecoder:
         return self._pos
 
     def close(self) -> None:
-        pass
+        self._mapped = None  # unmaps the file
 
 
 def _codec_long_name(codec: str) -> str:
@@ -222,7 +222,7 @@ class _SndDecoder:
         if f.format == "FLAC":  # FFmpeg decodes 8/16-bit FLAC to s16, deeper to s32
             codec, fmt = "flac", "s16" if f.subtype in ("PCM_S8", "PCM_16") else "s32"
         elif f.subtype in ("VORBIS", "OPUS", "MPEG_LAYER_III", "MPEG_LAYER_II", "MPEG_LAYER_I"):
-            codec = {"VORBIS": "vorbis", "OPUS": "opus"}.get(f.subtype, "mp3" if f.subtype.endswith("III") else "mp2")
+            codec = {"VORBIS": "vorbis", "OPUS": "opus", "MPEG_LAYER_III": "mp3", "MPEG_LAYER_II": "mp2"}.get(f.subtype, "mp1")
             fmt = "fltp"
         elif f.subtype in _SND_PCM:
             codec, fmt = _SND_PCM[f.subtype]
