@@ -1,6 +1,7 @@
 """Every other dataset, on a small fixture written in the corpus's real layout (names, metadata formats, rates, encodings)."""
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -399,10 +400,65 @@ def test_iemocap(tmp_path):
             meta = ds.get_metadata(n)
             assert meta == (os.path.join(f"Session{session}", "sentences", "wav", dialog, f"{stem}.wav"), 16000, stem, label, stem.split("_")[0])
             assert_waveform(ds[n][0], wave)
-    with pytest.raises(DatasetNotFoundError, match=r"Session3.*sail\.usc\.edu"):
-        D.IEMOCAP(tmp_path)
+    with pytest.warns(UserWarning, match="Session3 is skipped"):
+        assert len(D.IEMOCAP(tmp_path)) == 3  # sessions 3-5 absent: what exists, as torchaudio
+    with pytest.raises(DatasetNotFoundError, match=r"IEMOCAP.*sail\.usc\.edu"):
+        D.IEMOCAP(tmp_path / "none")
     with pytest.raises(ValueError, match="`utterance_type` must be one of"):
         D.IEMOCAP(tmp_path, sessions=(1,), utterance_type="spontaneous")
+
+
+def _iemocap_tree(root, present):
+    """IEMOCAP's layout with only the ``present`` sessions on disk (scripted and improvised dialogs)."""
+    for session in present:
+        for kind, labels in [("impro01", ["neu", "xxx", "hap"]), ("script02_1", ["ang", "exc"])]:
+            for gender in "FM":
+                dialog = f"Ses0{session}{gender}_{kind}"
+                lines = ["% header\n"]
+                for i, label in enumerate(labels):
+                    stem = f"{dialog}_{gender}{i:03d}"
+                    write_audio(Path(root, "IEMOCAP", f"Session{session}", "sentences", "wav", dialog, f"{stem}.wav"), frames=20)
+                    lines.append(f"[1.0 - 2.0]\t{stem}\t{label}\t[2.5000, 2.5000, 2.5000]\n\n")
+                write_text(Path(root, "IEMOCAP", f"Session{session}", "dialog", "EmoEvaluation", f"{dialog}.txt"), "".join(lines))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"sessions": (2,)}, {"sessions": (1, 2, 4)}, {"utterance_type": "scripted"},
+                                    {"sessions": (3, 1), "utterance_type": "improvised"}], ids=str)
+def test_iemocap_absent_sessions_as_torchaudio(tmp_path, torchaudio28, kwargs):
+    _iemocap_tree(tmp_path, present=(1, 3))  # sessions 2, 4 and 5 absent
+    from torchaudio.datasets import IEMOCAP as Reference
+
+    reference = Reference(tmp_path, **kwargs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ours = D.IEMOCAP(tmp_path, **kwargs)
+    absent = [s for s in kwargs.get("sessions", (1, 2, 3, 4, 5)) if s not in (1, 3)]
+    assert sorted(str(w.message) for w in caught if "IEMOCAP" in str(w.message)) == \
+        sorted(f"IEMOCAP: {tmp_path / 'IEMOCAP' / f'Session{s}'} not found; Session{s} is skipped" for s in absent)
+    assert len(ours) == len(reference)
+    assert [ours.get_metadata(n) for n in range(len(ours))] == [reference.get_metadata(n) for n in range(len(reference))]
+
+
+@pytest.mark.parametrize("present", [("music", "speech"), ("noise",), ()], ids=lambda p: "+".join(p) or "none")
+def test_musan_absent_subsets_as_torchaudio(tmp_path, torchaudio28, present):
+    for subset in present:
+        for source in ("a-src", "b-src"):
+            for i in range(2):
+                write_audio(tmp_path / subset / source / f"{subset}-{source}-{i:04d}.wav", frames=20)
+    from torchaudio.prototype.datasets import Musan as Reference
+
+    for subset in ("music", "noise", "speech"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the reference's deprecation notice
+            reference = Reference(tmp_path, subset)
+        expected = sorted(reference.get_metadata(n) for n in range(len(reference)))  # its order is the file system's
+        if subset in present:
+            ours = Musan(tmp_path, subset)
+        else:
+            with pytest.warns(UserWarning, match=f"Musan: .*{subset} not found"):
+                ours = Musan(tmp_path, subset)
+        assert [ours.get_metadata(n) for n in range(len(ours))] == expected
+        assert len(ours) == (4 if subset in present else 0)
 
 
 # --------------------------------------------------------------------------- GTZAN / MUSDB_HQ / Musan
@@ -470,6 +526,7 @@ def test_musan(tmp_path):
     assert meta == (str(tmp_path / "noise/free-sound/noise-free-sound-0001.wav"), 16000, "noise-free-sound-0001.wav")
     assert_waveform(ds[0][0], files["noise/free-sound/noise-free-sound-0001.wav"])
     assert len(Musan(tmp_path, ["music", "speech"])) == 2
+    assert len(Musan(tmp_path, subset="music")) == 1  # torchaudio's keyword
     with pytest.raises(ValueError, match="`subset` must be one of"):
         Musan(tmp_path, "voices")
     with pytest.raises(DatasetNotFoundError, match="openslr.org/17"):

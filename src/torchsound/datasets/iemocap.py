@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import os
+import warnings
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
@@ -29,7 +30,8 @@ class IEMOCAP(Dataset):
 
     Args:
         root (str or Path): folder holding ``IEMOCAP``.
-        sessions (tuple of int): sessions 1-5 to use.
+        sessions (tuple of int): sessions 1-5 to use; a session whose folder is absent yields nothing
+            (with a warning), as in torchaudio.
         utterance_type (str or None): ``"scripted"``, ``"improvised"`` or ``None`` (both).
 
     Items are ``(waveform, sample_rate, file_name, label, speaker)``.
@@ -50,7 +52,9 @@ class IEMOCAP(Dataset):
         for session in sessions:
             session_dir = self._path / f"Session{session}"
             if not session_dir.is_dir():
-                raise CORPUS.not_found(session_dir, root=root, subset=f"Session{session}")
+                # torchaudio yields the sessions that exist; say which one is skipped
+                warnings.warn(f"IEMOCAP: {session_dir} not found; Session{session} is skipped", stacklevel=2)
+                continue
             wav_paths = sorted(glob.glob(os.path.join(session_dir, "sentences", "wav", "*", "*.wav")))
             relative = {Path(p).stem: os.path.relpath(p, self._path) for p in wav_paths}
             for label_path in sorted(glob.glob(os.path.join(session_dir, "dialog", "EmoEvaluation", pattern))):

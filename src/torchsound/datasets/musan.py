@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
-from typing import Tuple, Union
+from typing import List, Tuple, Union
 
 import torch
 from torch.utils.data import Dataset
@@ -26,7 +27,8 @@ class Musan(Dataset):
 
     Args:
         root (str or Path): the ``musan`` folder (holding ``music``, ``noise``, ``speech``).
-        subsets (str or list of str): among ``"music"``, ``"noise"``, ``"speech"``.
+        subset (str or list of str): among ``"music"``, ``"noise"``, ``"speech"``; an absent subset folder
+            yields nothing (with a warning), as in torchaudio. A missing ``root`` raises.
 
     Items are ``(waveform, sample_rate, file_name)``.
 
@@ -34,16 +36,19 @@ class Musan(Dataset):
         waveform: ``(1, time)``.
     """
 
-    def __init__(self, root: Union[str, Path], subsets: Union[str, list]):
-        if isinstance(subsets, str):
-            subsets = [subsets]
+    def __init__(self, root: Union[str, Path], subset: Union[str, List[str]]):
+        subsets = [subset] if isinstance(subset, str) else list(subset)
+        for name in subsets:
+            check_choice("subset", name, _SUBSETS)
+        if not Path(root).is_dir():
+            raise CORPUS.not_found(root, root=root, subset=subsets[0] if subsets else None)
         self._walker = []
-        for subset in subsets:
-            check_choice("subset", subset, _SUBSETS)
-            subset_path = Path(root) / subset
+        for name in subsets:
+            subset_path = Path(root) / name
             if not subset_path.is_dir():
-                raise CORPUS.not_found(subset_path, root=root, subset=subset,
-                                       present=[s for s in _SUBSETS if (Path(root) / s).is_dir()])
+                # torchaudio yields what exists (nothing for an absent subset); say so
+                warnings.warn(f"Musan: {subset_path} not found; subset {name!r} yields nothing", stacklevel=2)
+                continue
             # Sorted, so the order does not depend on the file system.
             self._walker += sorted(str(p) for p in subset_path.glob("*/*.*"))
 
