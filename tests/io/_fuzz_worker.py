@@ -44,7 +44,10 @@ def _run(op: str, path: str):
 
 def main() -> None:
     cap = int(sys.argv[1])
-    torch.set_num_threads(2)  # the threaded read path of load is part of what is tested
+    torch.set_num_threads(2)  # the threaded read path of load is part of what is tested,
+    from torchsound.io import _soundfile
+
+    _soundfile._PARALLEL_MIN_FRAMES = 1000  # also on these short files
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     with open("/proc/self/statm") as f:
         used = int(f.read().split()[0]) * resource.getpagesize()

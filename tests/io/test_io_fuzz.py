@@ -187,7 +187,8 @@ def test_fuzz_every_reader_in_a_child_process(tmp_path):
         seed = make_file(fmt, 0.4, 2)
         (tmp_path / f"seed.{fmt}").write_bytes(seed)
         paths.append(tmp_path / f"seed.{fmt}")
-        for i in range(MUTANTS):
+        # (FLAC gets 150: mutant 148 broke the threaded path, which then disagreed with a file object)
+        for i in range(max(MUTANTS, 150) if fmt == "flac" else MUTANTS):
             path = tmp_path / f"m{i:03d}.{fmt}"
             path.write_bytes(mutate(seed, rng, ogg=fmt in ("ogg", "opus")))
             paths.append(path)

@@ -132,9 +132,15 @@ def load(src: Source, frame_offset: int, num_frames: int, normalize: bool, chann
             else:
                 count = max(frames - start, 0) if num_frames < 0 else min(num_frames, max(frames - start, 0))
                 workers = _parallel_workers(src, f, count, dtype)
+                data = None
                 if workers > 1:
-                    data = _read_parallel(src, f, start, count, dtype, workers)
-                else:
+                    try:
+                        data = _read_parallel(src, f, start, count, dtype, workers)
+                    except (soundfile.LibsndfileError, RuntimeError):
+                        pass
+                    if data is not None and len(data) < count:
+                        data = None
+                if data is None:  # one thread, or a damaged file: one pass, as from a file object
                     if start:
                         f.seek(start)
                     data = _read(src, f, num_frames, dtype)
