@@ -130,7 +130,7 @@ def test_fade_shapes(shape):
     y = fade(x)
     ramp = np.linspace(0, 1, 300)
     closed = {
-        "linear": ramp, "exponential": 2 ** ((ramp - 1) * 5), "logarithmic": np.log10(0.1 + ramp) + 1,
+        "linear": ramp, "exponential": 2 ** (ramp - 1) * ramp, "logarithmic": np.log10(0.1 + ramp) + 1,
         "quarter_sine": np.sin(ramp * np.pi / 2), "half_sine": np.sin(ramp * np.pi - np.pi / 2) / 2 + 0.5,
     }[shape]
     np.testing.assert_allclose(y[0, :300].numpy(), np.clip(closed, 0, 1), rtol=1e-6, atol=1e-7)

@@ -197,7 +197,7 @@ def test_preemphasis_deemphasis():
     pre = F.preemphasis(x, 0.9)
     expected = scipy.signal.lfilter([1.0, -0.9], [1.0], x.numpy())
     torch.testing.assert_close(pre, torch.from_numpy(expected), **tol("float64"))
-    torch.testing.assert_close(F.deemphasis(pre, 0.9), x, **tol("float64"))
+    torch.testing.assert_close(F.deemphasis(pre, 0.9, clamp=False), x, **tol("float64"))
     for fn in (F.preemphasis, F.deemphasis):
         check_all(fn, make_noise(3, 0.05).reshape(3, 1, -1), grad_input=torch.randn(1, 30))
     y = make_noise(2, 0.05)

@@ -15,8 +15,9 @@ def run(sample: str, out_dir: str) -> List[str]:
 
     waveform, sample_rate = torchsound.load(sample)
     samples = waveform * 32768  # Kaldi's tools see 16-bit integer values
-    fbank = kaldi.fbank(samples, num_mel_bins=80, sample_frequency=sample_rate)
-    mfcc = kaldi.mfcc(samples, sample_frequency=sample_rate, use_energy=True)
+    # precise=True: Kaldi's numbers with float64-built tables (the default rounds as torchaudio does)
+    fbank = kaldi.fbank(samples, num_mel_bins=80, sample_frequency=sample_rate, precise=True)
+    mfcc = kaldi.mfcc(samples, sample_frequency=sample_rate, use_energy=True, precise=True)
 
     key = os.path.splitext(os.path.basename(sample))[0]
     ark = os.path.join(out_dir, "kaldi-fbank.ark")

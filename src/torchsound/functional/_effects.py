@@ -399,24 +399,28 @@ def speed(
     return resample(waveform, source, target), out_lengths
 
 
-def fade_envelope(length: int, fade_in_len: int, fade_out_len: int, fade_shape: str, *, dtype=None, device=None) -> torch.Tensor:
+def fade_envelope(length: int, fade_in_len: int, fade_out_len: int, fade_shape: str,
+                  dtype: Optional[torch.dtype] = None, device: Optional[torch.device] = None) -> torch.Tensor:
     r"""The gain curve of :class:`torchsound.transforms.Fade`: fade-in times fade-out, ``(length,)``.
 
     Shapes: ``"linear"``, ``"exponential"``, ``"logarithmic"``, ``"quarter_sine"``, ``"half_sine"``.
     """
     fn = "fade_envelope"
-    check_choice("fade_shape", fade_shape, _FADE_SHAPES, fn=fn)
+    if not torch.jit.is_scripting():
+        check_choice("fade_shape", fade_shape, _FADE_SHAPES, fn=fn)
     if fade_in_len < 0 or fade_out_len < 0:
         raise ValueError(f"{fn}: fade lengths must be non-negative, got {fade_in_len} and {fade_out_len}")
     if fade_in_len > length or fade_out_len > length:
         raise ValueError(f"{fn}: fade lengths ({fade_in_len}, {fade_out_len}) exceed the waveform length {length}")
-    dtype = dtype or torch.float32
+    if dtype is None:
+        dtype = torch.float32
     ramp_in = torch.linspace(0, 1, fade_in_len, dtype=dtype, device=device)
     ramp_out = torch.linspace(0, 1, fade_out_len, dtype=dtype, device=device)
     if fade_shape == "linear":
         fade_in, fade_out = ramp_in, 1 - ramp_out
     elif fade_shape == "exponential":
-        fade_in, fade_out = torch.pow(2, (ramp_in - 1) * 5), torch.pow(2, -ramp_out * 5)
+        # torchaudio's curve: 2^(t-1) * t in, 2^-t * (1-t) out (0 at the ends, unlike a pure exponential).
+        fade_in, fade_out = torch.pow(2, ramp_in - 1) * ramp_in, torch.pow(2, -ramp_out) * (1 - ramp_out)
     elif fade_shape == "logarithmic":
         fade_in, fade_out = torch.log10(0.1 + ramp_in) + 1, torch.log10(1.1 - ramp_out) + 1
     elif fade_shape == "quarter_sine":

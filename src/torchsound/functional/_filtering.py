@@ -574,8 +574,14 @@ def preemphasis(waveform, coeff: float = 0.97) -> torch.Tensor:
     return torch.cat([head, waveform[..., 1:] - coeff * waveform[..., :-1]], dim=-1)
 
 
-def deemphasis(waveform, coeff: float = 0.97) -> torch.Tensor:
-    r"""De-emphasis ``y[n] = x[n] + coeff * y[n-1]``, the inverse of :func:`preemphasis` (not clamped).
+def deemphasis(waveform, coeff: float = 0.97, clamp: bool = True) -> torch.Tensor:
+    r"""De-emphasis ``y[n] = x[n] + coeff * y[n-1]``, the inverse of :func:`preemphasis`.
+
+    Args:
+        waveform: audio, floating point.
+        coeff: the emphasis coefficient.
+        clamp: clamp the output to ``[-1, 1]``, as torchaudio does (its ``lfilter`` default); ``False`` gives the
+            exact inverse of :func:`preemphasis` on loud input.
 
     Shape:
         - waveform: ``(..., time)``
@@ -585,4 +591,4 @@ def deemphasis(waveform, coeff: float = 0.97) -> torch.Tensor:
     _check_number("coeff", coeff, "deemphasis")
     a = torch.tensor([1.0, -float(coeff)], dtype=torch.float64, device=waveform.device)
     b = torch.tensor([1.0, 0.0], dtype=torch.float64, device=waveform.device)
-    return lfilter(waveform, a, b, clamp=False)
+    return lfilter(waveform, a, b, clamp=clamp)
