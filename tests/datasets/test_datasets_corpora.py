@@ -437,6 +437,10 @@ def test_iemocap_absent_sessions_as_torchaudio(tmp_path, torchaudio28, kwargs):
         sorted(f"IEMOCAP: {tmp_path / 'IEMOCAP' / f'Session{s}'} not found; Session{s} is skipped" for s in absent)
     assert len(ours) == len(reference)
     assert [ours.get_metadata(n) for n in range(len(ours))] == [reference.get_metadata(n) for n in range(len(reference))]
+    from torchsound.datasets import iemocap
+
+    with pytest.raises(DatasetNotFoundError, match="Session2"):  # the catalog (CLI) asks for one session: strict
+        iemocap.CORPUS.open(tmp_path, "Session2", False)
 
 
 @pytest.mark.parametrize("present", [("music", "speech"), ("noise",), ()], ids=lambda p: "+".join(p) or "none")
@@ -459,6 +463,11 @@ def test_musan_absent_subsets_as_torchaudio(tmp_path, torchaudio28, present):
                 ours = Musan(tmp_path, subset)
         assert [ours.get_metadata(n) for n in range(len(ours))] == expected
         assert len(ours) == (4 if subset in present else 0)
+        if subset not in present:
+            from torchsound.datasets import musan
+
+            with pytest.raises(DatasetNotFoundError, match=f"{subset}.*Found on disk: {', '.join(present)}" if present else subset):
+                musan.CORPUS.open(tmp_path, subset, False)  # the catalog (CLI) asks for one subset: strict
 
 
 # --------------------------------------------------------------------------- GTZAN / MUSDB_HQ / Musan

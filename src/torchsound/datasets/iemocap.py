@@ -20,9 +20,17 @@ _LABELS = {"neu", "hap", "ang", "sad", "exc", "fru"}
 CORPUS = Corpus(
     "IEMOCAP",
     {f"Session{i}": () for i in range(1, 6)},
-    open=lambda root, subset, download: IEMOCAP(root, sessions=(int(subset[-1]),)),
+    open=lambda root, subset, download: _open_session(root, subset),
     manual="request it from https://sail.usc.edu/iemocap/ and pass the folder holding IEMOCAP/ as root",
 )
+
+
+def _open_session(root, subset: str) -> "IEMOCAP":
+    # the catalog (CLI, loaders) asks for one session: its absence is an error there, not an empty dataset
+    path = Path(root) / "IEMOCAP" / subset
+    if (Path(root) / "IEMOCAP").is_dir() and not path.is_dir():
+        raise CORPUS.not_found(path, root=root, subset=subset)
+    return IEMOCAP(root, sessions=(int(subset[-1]),))
 
 
 class IEMOCAP(Dataset):

@@ -17,9 +17,17 @@ _SAMPLE_RATE = 16_000
 CORPUS = Corpus(
     "Musan",
     {s: () for s in _SUBSETS},
-    open=lambda root, subset, download: Musan(root, subset),
+    open=lambda root, subset, download: _open_subset(root, subset),
     manual="download musan.tar.gz from https://www.openslr.org/17/ (about 11 GB), extract it and pass the musan/ folder as root",
 )
+
+
+def _open_subset(root, subset: str) -> "Musan":
+    # the catalog (CLI, loaders) asks for one subset: its absence is an error there, not an empty dataset
+    path = Path(root) / subset
+    if not path.is_dir():
+        raise CORPUS.not_found(path, root=root, subset=subset, present=[s for s in _SUBSETS if (Path(root) / s).is_dir()])
+    return Musan(root, subset)
 
 
 class Musan(Dataset):
