@@ -247,6 +247,12 @@ def test_text_file_named_mp3_says_it_is_not_audio(tmp_path):
     for fn in (torchsound.load, torchsound.info):
         with pytest.raises(AudioFileError, match=r"notes\.mp3: not an MP3 file: it holds text"):
             fn(path)
+    lyrics = ("x" + "paroles é à ü — " * 10000).encode("utf-8")
+    with pytest.raises(UnicodeDecodeError):
+        lyrics[: 1 << 16].decode("utf-8")  # the 64 KiB sample cuts a character in two
+    path.write_bytes(lyrics)
+    with pytest.raises(AudioFileError, match=r"notes\.mp3: not an MP3 file: it holds text"):
+        torchsound.load(path)
     path.write_bytes(bytes(range(1, 256)) * 40)  # binary, no MPEG frame sync anywhere valid
     with pytest.raises(AudioFileError, match=r"notes\.mp3: not an MP3 file: no MPEG audio frame"):
         torchsound.load(path)

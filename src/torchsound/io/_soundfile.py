@@ -72,13 +72,14 @@ _MISLEADING = ("File does not exist or is not a regular file", "possibly a pipe"
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if not head:
-        return False
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return all(c.isprintable() or c in "\t\r\n" for c in text)
+    """Printable UTF-8 (allowing a character cut at the end of the sample)."""
+    for cut in range(4):
+        try:
+            text = head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return bool(text) and all(c.isprintable() or c in "\t\r\n" for c in text)
+    return False
 
 
 def _describe(f) -> Tuple[str, int]:
