@@ -210,20 +210,20 @@ def _seekable(f) -> bool:
         return False
 
 
-def _check_bytes(f, data) -> bytes:
+def _check_bytes(data) -> bytes:
     if isinstance(data, str):
-        raise TypeError(f"file object is opened in text mode; open it with 'rb'")
+        raise TypeError("file object is opened in text mode; open it with 'rb'")
     return bytes(data) if data is not None else b""
 
 
 def _read_exactly(f, size: int) -> bytes:
     """``size`` bytes from ``f`` (fewer only at its end): raw files and sockets may return short reads."""
-    data = _check_bytes(f, f.read(size))
+    data = _check_bytes(f.read(size))
     if len(data) == size or not data:
         return data
     parts = [data]
     while size - len(data) > 0:
-        more = _check_bytes(f, f.read(size - len(data)))
+        more = _check_bytes(f.read(size - len(data)))
         if not more:
             break
         parts.append(more)
@@ -236,7 +236,7 @@ def _read_all(f, block: int = 1 << 20) -> bytes:
     """Everything left in a stream, read in sized blocks (some file-likes only implement ``read(n)``)."""
     parts = []
     while True:
-        data = _check_bytes(f, f.read(block))
+        data = _check_bytes(f.read(block))
         if not data:
             return b"".join(parts)
         parts.append(data)
