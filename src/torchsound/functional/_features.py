@@ -40,7 +40,7 @@ def compute_deltas(specgram: torch.Tensor, win_length: int = 5, mode: str = "rep
     return restore(out.reshape(shape), orig_dtype)
 
 
-def _cmn_windows(num_frames: int, cmn_window: int, min_cmn_window: int, center: bool, device):
+def _cmn_windows(num_frames: int, cmn_window: int, min_cmn_window: int, center: bool, device: torch.device):
     """[start, end) of the normalisation window of each frame (Kaldi's apply-cmvn-sliding rules)."""
     t = torch.arange(num_frames, device=device)
     if center:

@@ -8,6 +8,8 @@ functions (RTF) are ``(..., freq, channel)``. A reference channel is an ``int`` 
 
 from __future__ import annotations
 
+from typing import Any, Union
+
 import torch
 
 __all__ = ["apply_beamforming", "mvdr_weights_rtf", "mvdr_weights_souden", "psd", "rtf_evd", "rtf_power"]
@@ -31,6 +33,15 @@ def _check_psd_pair(psd_s: torch.Tensor, psd_n: torch.Tensor, fn: str) -> None:
         raise ValueError(f"{fn}: psd_s and psd_n must have the same shape, got {list(psd_s.shape)} and {list(psd_n.shape)}")
 
 
+def _unchecked(a: Any, b: Any, c: Any, d: Any = None) -> None:
+    """What TorchScript compiles for the two checks above: scripted code runs without validation."""
+    pass
+
+
+_check_complex.__prepare_scriptable__ = lambda: _unchecked  # see _internal/script.py
+_check_psd_pair.__prepare_scriptable__ = lambda: _unchecked
+
+
 def _trace(mat: torch.Tensor) -> torch.Tensor:
     return torch.diagonal(mat, 0, -2, -1).sum(-1)
 
@@ -42,7 +53,7 @@ def _diagonal_load(mat: torch.Tensor, reg: float, eps: float = 1e-8) -> torch.Te
     return mat + load * eye
 
 
-def _pick_channel(mat_or_vec: torch.Tensor, reference_channel, fn: str, *, matrix: bool) -> torch.Tensor:
+def _pick_channel(mat_or_vec: torch.Tensor, reference_channel: Union[int, torch.Tensor], fn: str, matrix: bool) -> torch.Tensor:
     """Select the reference column of ``(..., C, C)`` (``matrix``) or entry of ``(..., C)``."""
     n_channel = mat_or_vec.size(-1)
     if isinstance(reference_channel, int) and not isinstance(reference_channel, bool):
@@ -56,7 +67,9 @@ def _pick_channel(mat_or_vec: torch.Tensor, reference_channel, fn: str, *, matri
         ref = reference_channel.to(mat_or_vec.dtype)
         ref = ref[..., None, None, :] if matrix else ref[..., None, :]
         return (mat_or_vec * ref).sum(-1)
-    raise TypeError(f"{fn}: reference_channel must be an int or a torch.Tensor, got {type(reference_channel).__name__}")
+    if not torch.jit.is_scripting():
+        raise TypeError(f"{fn}: reference_channel must be an int or a torch.Tensor, got {type(reference_channel).__name__}")
+    raise TypeError(f"{fn}: reference_channel must be an int or a torch.Tensor")
 
 
 def psd(specgram: torch.Tensor, mask: torch.Tensor | None = None, normalize: bool = True, eps: float = 1e-10) -> torch.Tensor:
@@ -80,7 +93,7 @@ def psd(specgram: torch.Tensor, mask: torch.Tensor | None = None, normalize: boo
     x = specgram.transpose(-3, -2)  # (..., freq, channel, time)
     if mask is None:
         return x @ x.conj().transpose(-1, -2)
-    if mask.shape != specgram.shape[:-3] + specgram.shape[-2:]:
+    if not torch.jit.is_scripting() and mask.shape != specgram.shape[:-3] + specgram.shape[-2:]:
         raise ValueError(f"psd: mask must be (..., freq, time) = {tuple(specgram.shape[:-3] + specgram.shape[-2:])}, "
                          f"got {list(mask.shape)}")
     if normalize:
@@ -118,7 +131,7 @@ def mvdr_weights_souden(
         psd_n = _diagonal_load(psd_n, diag_eps)
     numerator = torch.linalg.solve(psd_n, psd_s)
     ws = numerator / (_trace(numerator)[..., None, None] + eps)
-    return _pick_channel(ws, reference_channel, "mvdr_weights_souden", matrix=True)
+    return _pick_channel(ws, reference_channel, "mvdr_weights_souden", True)
 
 
 def mvdr_weights_rtf(
@@ -159,7 +172,7 @@ def mvdr_weights_rtf(
     denominator = (rtf.conj() * numerator).sum(-1)
     weights = numerator / (denominator.real.unsqueeze(-1) + eps)
     if reference_channel is not None:
-        weights = weights * _pick_channel(rtf, reference_channel, fn, matrix=False).conj().unsqueeze(-1)
+        weights = weights * _pick_channel(rtf, reference_channel, fn, False).conj().unsqueeze(-1)
     return weights
 
 
@@ -204,12 +217,12 @@ def rtf_power(
         - output: ``(..., freq, channel)``
     """
     _check_psd_pair(psd_s, psd_n, "rtf_power")
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
+    if not torch.jit.is_scripting() and (isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1):
         raise ValueError(f"rtf_power: n_iter must be a positive int, got {repr(n_iter)}")
     if diagonal_loading:
         psd_n = _diagonal_load(psd_n, diag_eps)
     phi = torch.linalg.solve(psd_n, psd_s)
-    rtf = _pick_channel(phi, reference_channel, "rtf_power", matrix=True).unsqueeze(-1)
+    rtf = _pick_channel(phi, reference_channel, "rtf_power", True).unsqueeze(-1)
     if n_iter == 1:
         return (psd_n @ rtf).squeeze(-1)
     for _ in range(n_iter - 2):
@@ -232,10 +245,11 @@ def apply_beamforming(beamform_weights: torch.Tensor, specgram: torch.Tensor) ->
     fn = "apply_beamforming"
     _check_complex("beamform_weights", beamform_weights, fn, 2)
     _check_complex("specgram", specgram, fn, 3)
-    if beamform_weights.shape[:-2] != specgram.shape[:-3]:
-        raise ValueError(f"{fn}: the batch dimensions of beamform_weights {tuple(beamform_weights.shape[:-2])} and "
-                         f"specgram {tuple(specgram.shape[:-3])} must be equal")
-    if beamform_weights.shape[-2:] != (specgram.shape[-2], specgram.shape[-3]):
+    if not torch.jit.is_scripting():
+        if beamform_weights.shape[:-2] != specgram.shape[:-3]:
+            raise ValueError(f"{fn}: the batch dimensions of beamform_weights {tuple(beamform_weights.shape[:-2])} and "
+                             f"specgram {tuple(specgram.shape[:-3])} must be equal")
+    if not torch.jit.is_scripting() and beamform_weights.shape[-2:] != (specgram.shape[-2], specgram.shape[-3]):
         raise ValueError(f"{fn}: beamform_weights must be (..., freq, channel) = "
                          f"{(specgram.shape[-2], specgram.shape[-3])}, got {tuple(beamform_weights.shape[-2:])}")
     return (beamform_weights.conj().transpose(-1, -2).unsqueeze(-1) * specgram).sum(-3)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+from typing import Tuple
+
 import torch
 
 from ..functional import _multichannel as F
@@ -90,7 +92,8 @@ class MVDR(torch.nn.Module):
         # eigenvector phase is arbitrary; the reference scaling cancels it
         return F.mvdr_weights_rtf(stv, psd_n, self.ref_channel, diagonal_loading=False, eps=eps)
 
-    def _online_update(self, psd_s, psd_n, mask_s, mask_n):
+    def _online_update(self, psd_s: torch.Tensor, psd_n: torch.Tensor, mask_s: torch.Tensor,
+                       mask_n: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         if self.multi_mask:
             mask_s = mask_s.mean(dim=-3)
             mask_n = mask_n.mean(dim=-3)
@@ -107,7 +110,7 @@ class MVDR(torch.nn.Module):
         return new_s, new_n
 
     def forward(self, specgram: torch.Tensor, mask_s: torch.Tensor, mask_n: torch.Tensor | None = None) -> torch.Tensor:
-        if not isinstance(specgram, torch.Tensor) or specgram.ndim < 3:
+        if not torch.jit.is_scripting() and (not isinstance(specgram, torch.Tensor) or specgram.ndim < 3):
             shape = tuple(specgram.shape) if isinstance(specgram, torch.Tensor) else type(specgram).__name__
             raise ValueError(f"MVDR: specgram must be at least 3D (..., channel, freq, time), got {shape}")
         if not specgram.is_complex():

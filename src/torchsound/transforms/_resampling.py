@@ -55,6 +55,9 @@ class Resample(torch.nn.Module):
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         if self._orig == self._new:
             return waveform
+        if torch.jit.is_scripting():  # the same kernel, evaluated densely (see functional.resample)
+            return R._resample_script(waveform, self.orig_freq, self.new_freq, self.lowpass_filter_width, self.rolloff,
+                                      self.resampling_method, self.beta)
         R.check_float("waveform", waveform, fn="Resample")
         x, dtype = R.upcast(waveform)
         kernel = self._layout._replace(
