@@ -218,18 +218,14 @@ def _check_bytes(data) -> bytes:
 
 def _read_exactly(f, size: int) -> bytes:
     """``size`` bytes from ``f`` (fewer only at its end): raw files and sockets may return short reads."""
-    data = _check_bytes(f.read(size))
-    if len(data) == size or not data:
-        return data
-    parts = [data]
-    while size - len(data) > 0:
-        more = _check_bytes(f.read(size - len(data)))
-        if not more:
+    parts, left = [], size
+    while left > 0:
+        data = _check_bytes(f.read(left))
+        if not data:
             break
-        parts.append(more)
-        data = b"".join(parts)
-        parts = [data]
-    return data
+        parts.append(data)
+        left -= len(data)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _read_all(f, block: int = 1 << 20) -> bytes:
