@@ -25,11 +25,11 @@ def get_log_level() -> int:
     return -8 if level is None else int(level)
 
 
-def set_log_level(log_level: int) -> None:
+def set_log_level(level: int) -> None:
     """Set FFmpeg's log level: -8 quiet, 0 panic, 8 fatal, 16 error, 24 warning, 32 info, 40 verbose, 48 debug, 56 trace."""
-    if int(log_level) not in _LEVELS:
-        raise ValueError(f"set_log_level: log_level must be one of {sorted(_LEVELS)}, got {log_level}")
-    _av().logging.set_level(None if int(log_level) == -8 else int(log_level))
+    if int(level) not in _LEVELS:
+        raise ValueError(f"set_log_level: level must be one of {sorted(_LEVELS)}, got {level}")
+    _av().logging.set_level(None if int(level) == -8 else int(level))
 
 
 def _codecs(mode: str, kind: str = "audio") -> Dict[str, str]:
