@@ -99,6 +99,8 @@ def test_silent_server_times_out(monkeypatch):
         monkeypatch.setenv("TORCHSOUND_HTTP_TIMEOUT", "0.5")
         with pytest.raises(AudioFileError, match=r"no answer within 0\.5 s"):
             torchsound.load(f"http://127.0.0.1:{s.getsockname()[1]}/x.wav")
+        with pytest.raises(AudioFileError, match=r"x\.wav: cannot open with FFmpeg .*timed out"):
+            StreamReader(f"http://127.0.0.1:{s.getsockname()[1]}/x.wav")  # FFmpeg's rw_timeout, from the same setting
     monkeypatch.setenv("TORCHSOUND_HTTP_TIMEOUT", "soon")
     with pytest.raises(ValueError, match="TORCHSOUND_HTTP_TIMEOUT must be a positive number"):
         torchsound.load("http://127.0.0.1:1/x.wav")
