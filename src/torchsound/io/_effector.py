@@ -61,30 +61,30 @@ class AudioEffector:
             graph = _FilterGraph(chain, int(sample_rate), channels, fmt)
             blocks = graph.push(data) + graph.push(None)
             return torch.from_numpy(np.concatenate(blocks)) if blocks else waveform[:0]
-        encoded = self._encode(waveform.detach().cpu(), int(sample_rate), fmt)
+        encoded, coded_rate, coded_channels = self._encode(waveform.detach().cpu(), int(sample_rate), fmt)
         # Read back with the same format: headerless ones (G.722, raw mu-law) can't be recognized otherwise,
         # and raw PCM needs its rate and channels, as torchaudio passes them.
-        option = {"sample_rate": str(self._rate), "ch_layout": f"{self._channels}c"} if _is_raw_pcm(self.format) else None
+        option = {"sample_rate": str(coded_rate), "ch_layout": f"{coded_channels}c"} if _is_raw_pcm(self.format) else None
         reader = StreamReader(encoded.getvalue(), format=self.format, option=option)
         reader.add_audio_stream(-1, -1, filter_desc=self._output_chain(out_rate, fmt, channels, num_frames))
         reader.process_all_packets()
         (chunk,) = reader.pop_chunks()
         return chunk.clone() if chunk is not None else waveform[:0]
 
-    def _encode(self, waveform: torch.Tensor, sample_rate: int, fmt: str) -> io.BytesIO:
+    def _encode(self, waveform: torch.Tensor, sample_rate: int, fmt: str) -> Tuple[io.BytesIO, int, int]:
+        """The encoded bytes, and the rate and channel count they were encoded at."""
         buffer = io.BytesIO()
         writer = StreamWriter(buffer, format=self.format)
         # Encoders with fixed rates or channels (G.722: 16 kHz mono; Opus: 8-48 kHz) get the input
         # converted for them; the decoded result is converted back below.
         rate, channels = _encoder_rate_channels(self.format, self.encoder, sample_rate, waveform.shape[1])
-        self._rate, self._channels = rate or sample_rate, channels or waveform.shape[1]
         writer.add_audio_stream(sample_rate, waveform.shape[1], format=fmt, encoder=self.encoder,
                                 codec_config=self.codec_config, filter_desc=self.effect,
                                 encoder_sample_rate=rate, encoder_num_channels=channels)
         with writer:
             writer.write_audio_chunk(0, waveform)
         buffer.seek(0)
-        return buffer
+        return buffer, rate or sample_rate, channels or waveform.shape[1]
 
     def stream(self, waveform: torch.Tensor, sample_rate: int, frames_per_chunk: int,
                output_sample_rate: Optional[int] = None) -> Iterator[torch.Tensor]:
