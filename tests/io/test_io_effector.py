@@ -122,3 +122,10 @@ def test_vorbis_three_channels_and_opus_at_44khz():
     x44 = make_sweep(0.5, 44100, f0=100, f1=3000).float().T.contiguous()
     y44 = AudioEffector(format="ogg", encoder="opus").apply(x44, 44100)  # encoded at 48 kHz, back at 44.1 kHz
     assert y44.shape == x44.shape
+
+
+def test_wav_mulaw_encoder_equals_ffmpeg():
+    # speechbrain's CodecAugment "mu-law": AudioEffector(format="wav", encoder="pcm_mulaw")
+    x = make_noise(1, 0.5, 8000).T.contiguous()
+    y = AudioEffector(format="wav", encoder="pcm_mulaw").apply(x, 8000)
+    torch.testing.assert_close(y, _ffmpeg_round_trip(x, 8000, "wav", "pcm_mulaw"), rtol=0, atol=0)
