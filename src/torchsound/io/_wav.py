@@ -25,8 +25,17 @@ _ENCODING_OF_KIND = {"float": "PCM_F", "alaw": "ALAW", "ulaw": "ULAW"}
 # The GUID tail every KSDATAFORMAT_SUBTYPE_* shares; the first two bytes are the format tag.
 _GUID_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
 _UNKNOWN_SIZE = 0xFFFFFFFF
-# Data sizes of headers written to a pipe: FFmpeg's (0xFFFFFFFF) and sox's (0x7FFFF000).
-_STREAMING_SIZES = (_UNKNOWN_SIZE, 0x7FFFF000)
+# Data size sox writes to a pipe: 0x7FFFF000 rounded down to whole frames (0x7FFFEFFF for 24-bit
+# mono); FFmpeg writes 0xFFFFFFFF.
+_SOX_STREAMING_SIZE = 0x7FFFF000
+
+
+def _is_streaming_size(size: int, fmt: Optional[bytes]) -> bool:
+    """Whether ``size`` is the placeholder a streaming writer puts in a header it can't go back to fix."""
+    if size == _UNKNOWN_SIZE:
+        return True
+    block_align = struct.unpack("<H", fmt[12:14])[0] if fmt is not None else 0
+    return size == _SOX_STREAMING_SIZE - (_SOX_STREAMING_SIZE % block_align if block_align else 0)
 _MAX_CHANNELS = 0xFFFF  # all the fmt chunk can say; the sizes are checked against the file anyway
 # Real WAV files have a handful of chunks; a walk this long is a corrupt header, not a file to search.
 _MAX_CHUNKS = 4096
@@ -65,7 +74,7 @@ def read_header(src: Source) -> WavHeader:
     file costs bounded work whatever its size.
 
     A data size that streaming writers put in a header they cannot go back to fix (FFmpeg writes
-    0xFFFFFFFF, sox 0x7FFFF000) means "to the end of the file", as FFmpeg reads it. Any other size
+    0xFFFFFFFF, sox 0x7FFFF000 rounded down to whole frames) means "to the end of the file", as FFmpeg reads it. Any other size
     past the end of the file is a truncated file, an error.
     """
     head = src.read_at(0, 12)
@@ -100,7 +109,7 @@ def read_header(src: Source) -> WavHeader:
                 if ds64_data_size is None:
                     raise src.error("corrupt RF64 header: the data size belongs in a ds64 chunk, which is missing")
                 size = ds64_data_size
-            elif size in _STREAMING_SIZES and size > src.size - body:  # written by a streaming tool that could not go back to fix it
+            elif size > src.size - body and _is_streaming_size(size, fmt):  # written by a streaming tool that could not go back to fix it
                 placeholder, size = size, src.size - body
             if size > src.size - body:
                 raise src.error(
