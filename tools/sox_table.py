@@ -25,7 +25,7 @@ import torch
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path[:0] = [os.path.join(ROOT, "src"), os.path.join(ROOT, "tests"), os.path.join(ROOT, "tests", "sox")]
 
-from soxoracle import GRID, log_mel_distance, run_sox, signal  # noqa: E402
+from soxoracle import FULL_SCALE_CASES, GRID, full_scale_sine, log_mel_distance, run_sox, signal  # noqa: E402
 
 from conftest import snr_db  # noqa: E402
 from torchsound.sox_effects import apply_effects_tensor  # noqa: E402
@@ -188,7 +188,19 @@ def measure(name, chain, metric, speech):
     return worst, exact
 
 
-def render(results) -> str:
+def measure_full_scale(chain, rate, out_rate, metric):
+    """One full-scale-sine case (tests/sox/soxoracle.py FULL_SCALE_CASES): (value, length exact)."""
+    x = full_scale_sine(rate)
+    expected, _ = run_sox(x, rate, chain, out_rate=out_rate)
+    got, got_rate = apply_effects_tensor(x.float(), rate, chain)
+    if got.shape != expected.shape:
+        return None, False
+    if metric == "snr":
+        return min(snr_db(expected, got), 200.0), True
+    return max(log_mel_distance(expected[c], got[c].double(), got_rate) for c in range(got.shape[0])), True
+
+
+def render(results, loud=()) -> str:
     sox_version = subprocess.run(["sox", "--version"], capture_output=True, text=True).stdout.split()[-1]
     lines = [
         "# sox effects: measured against the sox binary",
@@ -201,7 +213,9 @@ def render(results) -> str:
         "exponential sine sweep at 8, 16 and 44.1 kHz, mono and stereo, and reports the **worst** row.",
         "SNR is capped at 200 dB (identical up to float rounding). `log-mel` is the mean absolute difference of",
         "40-band log-mel spectrograms (dB); `trim` the difference of the output lengths (ms).",
-        "Where sox clips at full scale and torchsound does not, inputs are scaled down to keep headroom.",
+        "The grid's inputs peak at -6 dBFS; the second table drives effects that overshoot with a full-scale sine,",
+        "where sox saturates every effect's output at full scale (and so does `apply_effects_tensor` unless",
+        "`clip=False`).",
         "",
         "| effect | chain | contract | measured (worst row) | length exact |",
         "|---|---|---|---:|:---:|",
@@ -214,6 +228,19 @@ def render(results) -> str:
         if metric in ("trim", "dither"):
             length = "-"
         lines.append(f"| {name} | `{chain_text}` | {contract} | {text} | {length} |")
+    if loud:
+        lines += [
+            "",
+            "## Loud input: a full-scale 800 Hz sine, stereo",
+            "",
+            "| chain | rate (Hz) | contract | measured | length exact |",
+            "|---|---:|---|---:|:---:|",
+        ]
+        for (chain, rate, _, metric, bound), (value, exact) in zip(FULL_SCALE_CASES, loud):
+            contract = f"SNR >= {bound:g} dB" if metric == "snr" else f"log-mel < {bound:g} dB"
+            text = "n/a" if value is None else f"{value:.1f} dB SNR" if metric == "snr" else f"{value:.3f} dB log-mel"
+            chain_text = " ".join(" ".join(e) for e in chain)
+            lines.append(f"| `{chain_text}` | {rate} | {contract} | {text} | {'yes' if exact else 'no'} |")
     lines += [
         "",
         "## Not supported",
@@ -255,7 +282,11 @@ def main() -> None:
     for name, chain, metric, _ in ROWS:
         results.append(measure(name, chain, metric, speech))
         print(f"{name}: {results[-1]}", file=sys.stderr)
-    text = render(results)
+    loud = []
+    for chain, rate, out_rate, metric, _ in FULL_SCALE_CASES:
+        loud.append(measure_full_scale(chain, rate, out_rate, metric))
+        print(f"{chain[0][0]} (full scale): {loud[-1]}", file=sys.stderr)
+    text = render(results, loud)
     if args.stdout:
         print(text)
     else:

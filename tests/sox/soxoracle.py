@@ -77,3 +77,33 @@ def log_mel_distance(reference: torch.Tensor, estimate: torch.Tensor, sample_rat
     floor = ref.max() - 80
     ref, est = np.maximum(ref, floor), np.maximum(est, floor)
     return float(np.mean(np.abs(ref - est)))
+
+
+def full_scale_sine(sample_rate: int = 8000, channels: int = 2, freq: float = 800.0) -> torch.Tensor:
+    """A one-second full-scale sine, float32-representable, float64 (channel, time): loud input on which sox
+    saturates wherever an effect overshoots (torchaudio's own sox-effect tests use such a tone)."""
+    t = torch.linspace(0, 1, sample_rate, dtype=torch.float64)
+    return torch.sin(2 * np.pi * freq * t).float().double().repeat(channels, 1)
+
+
+# Effects on a full-scale sine: (chain, input rate, output rate for sox or None, metric, bound), metric as in the
+# table: "snr" (>= bound dB) or "logmel" (< bound dB). Pitch and speed change the rate: `rate` brings it back.
+FULL_SCALE_CASES = [
+    ([["mcompand", "0.005,0.1 -47,-40,-34,-34,-17,-33", "100", "0.003,0.05 -47,-40,-34,-34,-17,-33", "400",
+       "0.000625,0.00125 -47,-40,-34,-34,-15,-33", "1600", "0.0001,0.025 -47,-40,-34,-34,-31,-31,-0,-30", "3000",
+       "0,0.025 -38,-31,-28,-28,-0,-25"]], 8000, None, "snr", 30.0),
+    ([["mcompand", "0.02,0.2 -60,-60,-30,-10,-20,-8 -3", "1k", "0.01,0.1 6:-40,-30,-10,-12 -2"]], 16000, None, "snr", 30.0),
+    ([["pitch", "6.48"], ["rate", "8030"]], 8000, 8030, "logmel", 0.5),
+    ([["pitch", "48.4"], ["rate", "8130"]], 8000, 8130, "logmel", 0.5),
+    ([["pitch", "-300"], ["rate", "8000"]], 8000, 8000, "logmel", 0.5),
+    ([["rate", "4567"]], 8000, 4567, "snr", 30.0),
+    ([["rate", "44100"]], 8000, 44100, "snr", 30.0),
+    ([["bend", ".35,180,.25", ".15,740,.53", "0,-540,.3"]], 8000, None, "logmel", 1.0),
+    ([["bend", "0.1,300,0.2"]], 8000, None, "logmel", 1.0),
+    ([["loudness"]], 8000, None, "snr", 30.0),
+    ([["loudness", "-20", "75"]], 16000, None, "snr", 30.0),
+    ([["divide"]], 8000, None, "snr", 50.0),
+    ([["compand", "0.02,0.15", "-60,-60,-30,-10,-20,-8,-5,-8,-2,-8", "-8", "-7", "0.05"]], 8000, None, "snr", 30.0),
+    ([["gain", "3"]], 8000, None, "snr", 50.0),
+    ([["equalizer", "800", "1q", "6"]], 8000, None, "snr", 50.0),
+]

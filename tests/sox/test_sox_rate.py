@@ -42,7 +42,7 @@ def test_pitch_matches_sox(chain, row, speech):
 
 
 def test_pitch_and_speed_change_the_rate_like_libsox():
-    x = torch.randn(1, 8000)
+    x = torch.rand(1, 8000) * 1.8 - 0.9  # within full scale: the chain saturates as libsox
     y, rate = apply_effects_tensor(x, 16000, [["speed", "1.1"]])
     assert rate == 17600 and torch.equal(y, x)
     y, rate = apply_effects_tensor(x, 16000, [["pitch", "1200"]])

@@ -84,7 +84,7 @@ def test_stretch_harness():
               grad_input=torch.randn(1, 500))
 
 
-@pytest.mark.parametrize("effect,match", [(["stretch"], "stretch.*missing"), (["stretch", "1.2", "20", "cubic"], "stretch.*'cubic'"),
+@pytest.mark.parametrize("effect,match", [(["stretch", "0"], "stretch.*'0'"), (["stretch", "1.2", "20", "cubic"], "stretch.*'cubic'"),
                                           (["stretch", "1.2", "20", "lin", "1.5"], "stretch.*'1.5'")])
 def test_stretch_bad_arguments(effect, match):
     with pytest.raises(ValueError, match=match):

@@ -67,8 +67,11 @@ def _parse_chain(effects) -> List[Tuple[str, List[str]]]:
     return chain
 
 
-def run_chain(waveform: torch.Tensor, sample_rate: float, chain) -> Tuple[torch.Tensor, float]:
-    """Apply parsed ``(name, args)`` effects to ``waveform`` (..., channel, time)."""
+def run_chain(waveform: torch.Tensor, sample_rate: float, chain, clip: bool = True) -> Tuple[torch.Tensor, float]:
+    """Apply parsed ``(name, args)`` effects to ``waveform`` (..., channel, time); ``clip`` saturates the
+    input and every effect's output at full scale, as libsox's 32-bit samples do."""
+    if clip:
+        waveform = waveform.clamp(-1.0, 1.0)
     for name, args in chain:
         cursor = EffectArgs(name, args, sample_rate, waveform.shape[-2])
         if waveform.shape[-1] == 0:
@@ -80,12 +83,14 @@ def run_chain(waveform: torch.Tensor, sample_rate: float, chain) -> Tuple[torch.
             waveform = probe[..., :0]
         else:
             waveform, sample_rate = EFFECTS[name](waveform, sample_rate, cursor)
+            if clip:
+                waveform = waveform.clamp(-1.0, 1.0)
         cursor.done()
     return waveform, sample_rate
 
 
 def apply_effects_tensor(
-    tensor: torch.Tensor, sample_rate: int, effects: List[List[str]], channels_first: bool = True
+    tensor: torch.Tensor, sample_rate: int, effects: List[List[str]], channels_first: bool = True, *, clip: bool = True
 ) -> Tuple[torch.Tensor, int]:
     """Apply a sox effect chain to a waveform, without libsox.
 
@@ -94,9 +99,11 @@ def apply_effects_tensor(
     Effects that change the sample rate (``speed``, ``pitch``, ``rate``, ...) return the new rate,
     as libsox does: follow ``speed``/``pitch`` with ``rate`` to get back to a fixed rate.
 
-    Unlike sox (which works on 32-bit integers and clips after every effect), the chain runs in
-    the input's floating dtype and device, does not clip, and is differentiable wherever the
-    effect is (filters, gains, fades, rate changes, reverb, ...).
+    The chain runs in the input's floating dtype and device and is differentiable wherever the
+    effect is (filters, gains, fades, rate changes, reverb, ...). Like libsox (which works on 32-bit
+    integers), it saturates the input and each effect's output at full scale [-1, 1]. ``clip=False``
+    keeps the float headroom instead: the chain adds no clipping of its own (biquad filters still
+    clamp as torchaudio's ``lfilter`` does). ``gain -h`` reserves no headroom here.
 
     Args:
         tensor: audio, ``(channel, time)`` if ``channels_first`` else ``(time, channel)``; any number
@@ -105,6 +112,7 @@ def apply_effects_tensor(
         sample_rate: sample rate of ``tensor``.
         effects: list of effects, each a list of strings ``[name, arg, ...]``.
         channels_first: layout of ``tensor`` and of the result.
+        clip: saturate at full scale after every effect, as sox does (keyword-only).
 
     Returns:
         ``(waveform, sample_rate)``: the processed audio in the same layout, and its sample rate.
@@ -131,7 +139,7 @@ def apply_effects_tensor(
         waveform = waveform.transpose(-1, -2)
     if waveform.shape[-1] == 0:
         raise ValueError("apply_effects_tensor: the input has no samples")
-    waveform, rate = run_chain(waveform, float(sample_rate), chain)
+    waveform, rate = run_chain(waveform, float(sample_rate), chain, clip=clip)
     if not channels_first:
         waveform = waveform.transpose(-1, -2)
     if _shares_memory(waveform, tensor):  # an empty or no-op chain: return a new tensor, as libsox did
@@ -146,7 +154,8 @@ def _shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 def apply_effects_file(
-    path, effects: List[List[str]], normalize: bool = True, channels_first: bool = True, format: Optional[str] = None
+    path, effects: List[List[str]], normalize: bool = True, channels_first: bool = True, format: Optional[str] = None,
+    *, clip: bool = True,
 ) -> Tuple[torch.Tensor, int]:
     """Load an audio file (path or file-like object) and apply a sox effect chain to it.
 
@@ -158,6 +167,7 @@ def apply_effects_file(
             other formats are returned as float32 either way.
         channels_first: layout of the result.
         format: container format hint, for file-like objects without a name.
+        clip: saturate at full scale after every effect, as sox does (keyword-only).
 
     Returns:
         ``(waveform, sample_rate)``.
@@ -186,7 +196,7 @@ def apply_effects_file(
     except Exception as err:
         raise type(err)(f"apply_effects_file: could not read {name!r}: {err}") from err
     try:
-        waveform, rate = run_chain(waveform, float(sample_rate), chain)
+        waveform, rate = run_chain(waveform, float(sample_rate), chain, clip=clip)
     except ValueError as err:
         raise ValueError(f"apply_effects_file({name!r}): {err}") from err
     if int_dtype is not None:

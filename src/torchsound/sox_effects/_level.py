@@ -67,7 +67,7 @@ def _gain(x, sr, a: EffectArgs):
         raise a.usage_error("only one of -n, -r may be given")
     gain_db = a.number("gain in dB") if a.remaining() else 0.0
     balance = "B" if "B" in opts else "b" if "b" in opts else None
-    # -h (headroom for later effects) changes nothing here: this chain never clips.
+    # -h (headroom for later effects) changes nothing here (sox's headroom negotiation is not modelled).
     return apply_gain(x, gain_db, normalise="n" in opts, equalise="e" in opts, balance=balance,
                       reclaim="r" in opts, limiter="l" in opts), sr
 
