@@ -337,24 +337,32 @@ def add_noise(
     r"""Add ``noise`` scaled so that the signal-to-noise ratio is ``snr`` dB (over the first ``lengths`` samples).
 
     Args:
-        waveform, noise: same shape.
-        snr: dB, broadcastable to ``waveform.shape[:-1]``.
-        lengths: valid lengths, broadcastable to ``waveform.shape[:-1]`` (None: all).
+        waveform, noise: the same length ``L``; leading dimensions broadcast against each other (as in
+            torchaudio, e.g. one noise ``(1, 1, L)`` for a batch ``(B, C, L)``).
+        snr: dB, broadcastable to the broadcast leading shape.
+        lengths: valid lengths, broadcastable to the broadcast leading shape (None: all).
 
     Shape:
         - waveform, noise: ``(..., L)``; snr, lengths: ``(...)``
-        - output: ``(..., L)``
+        - output: ``(..., L)``, the broadcast shape of ``waveform`` and ``noise``
     """
-    fn = "add_noise"
-    check_float("waveform", waveform, fn=fn)
-    check_float("noise", noise, fn=fn)
-    check_tensor("snr", snr, fn=fn)
-    if noise.shape != waveform.shape:
-        raise ValueError(f"add_noise: noise must have the waveform's shape {tuple(waveform.shape)}, got {tuple(noise.shape)}")
-    lead = waveform.shape[:-1]
-    for name, t in (("snr", snr), ("lengths", lengths)):
-        if t is not None and not _broadcasts_to(t.shape, lead):
-            raise ValueError(f"add_noise: {name} must broadcast to the leading shape {tuple(lead)}, got {tuple(t.shape)}")
+    if not torch.jit.is_scripting():  # validation (eager only: it uses Python's types)
+        fn = "add_noise"
+        check_float("waveform", waveform, fn=fn)
+        check_float("noise", noise, fn=fn)
+        check_tensor("snr", snr, fn=fn)
+        if noise.ndim == 0 or waveform.ndim == 0 or noise.shape[-1] != waveform.shape[-1]:
+            raise ValueError(
+                f"add_noise: noise must have the waveform's length {waveform.shape[-1:]}, got shape {list(noise.shape)}"
+            )
+        if not _broadcasts_each(noise.shape, waveform.shape):
+            raise ValueError(
+                f"add_noise: noise shape {list(noise.shape)} does not broadcast with the waveform's {list(waveform.shape)}"
+            )
+        lead = torch.broadcast_shapes(waveform.shape, noise.shape)[:-1]
+        for name, t in (("snr", snr), ("lengths", lengths)):
+            if t is not None and not _broadcasts_to(t.shape, lead):
+                raise ValueError(f"add_noise: {name} must broadcast to the leading shape {list(lead)}, got {list(t.shape)}")
     x, dtype = upcast(waveform)
     nz = noise.to(x.dtype)
     if lengths is not None:
@@ -370,6 +378,11 @@ def add_noise(
 
 
 def _broadcasts_to(shape, target) -> bool:
+def _broadcasts_each(a, b) -> bool:
+    """Whether shapes ``a`` and ``b`` broadcast together (each dimension equal or 1 on one side)."""
+    return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(a), reversed(b)))
+
+
     if len(shape) > len(target):
         return False
     return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))

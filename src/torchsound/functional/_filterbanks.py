@@ -58,8 +58,13 @@ def _bark_to_hz(barks: torch.Tensor, bark_scale: str) -> torch.Tensor:
         return 600.0 * torch.sinh(barks / 6.0)
     if bark_scale == "schroeder":
         return 650.0 * torch.sinh(barks / 7.0)
-    barks = torch.where(barks < 2, (barks - 0.3) / 0.85, barks)
-    barks = torch.where(barks > 20.1, (barks + 4.422) / 1.22, barks)
+    # torchaudio 2.8's definition: the high-band correction is skipped when any value needs the low one (an
+    # if/elif over the whole tensor), so a bank from 0 Hz to 8 kHz keeps uncorrected top corners. Followed here.
+    low = barks < 2
+    if bool(low.any()):
+        barks = torch.where(low, (barks - 0.3) / 0.85, barks)
+    else:
+        barks = torch.where(barks > 20.1, (barks + 4.422) / 1.22, barks)
     return 1960.0 * (barks + 0.53) / (26.28 - barks)
 
 
@@ -80,8 +85,10 @@ def _check_band(fn: str, n_freqs, f_min, f_max, n_filters_name: str, n_filters, 
     check_positive("f_max", f_max, fn=fn)
     if f_max > sample_rate / 2:
         raise ValueError(f"{fn}: f_max must be at most the Nyquist frequency {sample_rate / 2}, got {f_max!r}")
-    if f_min >= f_max:
-        raise ValueError(f"{fn}: f_min must be below f_max ({f_max!r}), got {f_min!r}")
+    # f_min > f_max gives a (mostly empty) bank in torchaudio and librosa, so it does here; equal edges would
+    # divide by zero.
+    if f_min == f_max:
+        raise ValueError(f"{fn}: f_min must differ from f_max ({f_max!r}), got {f_min!r}")
 
 
 def _warn_empty(fb: torch.Tensor, what: str) -> None:

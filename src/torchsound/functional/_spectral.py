@@ -429,7 +429,8 @@ def spectrogram(
         waveform: real floating-point audio.
         pad: zeros added on both sides before the STFT.
         window: analysis window of length ``win_length`` (zero-padded to ``n_fft`` at its centre).
-        n_fft: FFT size; hop_length: frame step; win_length: window length (``<= n_fft``).
+        n_fft: FFT size; hop_length: frame step (None: ``n_fft // 4``, as torch.stft); win_length: window
+            length (``<= n_fft``; None: ``n_fft``).
         power: exponent of the magnitude (``1``: magnitude, ``2``: power); ``None``: complex output.
         normalized: ``False``, ``True``/``"window"`` (divide by the window's L2 norm) or
             ``"frame_length"`` (divide by ``sqrt(n_fft)``).
@@ -450,6 +451,9 @@ def spectrogram(
     if return_complex is not None:
         warnings.warn("spectrogram: return_complex is deprecated and has no effect; power=None gives a complex tensor.",
                       stacklevel=2)
+    # torchaudio hands these to torch.stft, which reads None as n_fft // 4 and n_fft: so do we.
+    hop_length = n_fft // 4 if hop_length is None else hop_length
+    win_length = n_fft if win_length is None else win_length
     return _spectrogram(waveform, pad, window, n_fft, hop_length, win_length, power, normalized, center, pad_mode,
                         onesided, real_stft, None, "spectrogram")
 

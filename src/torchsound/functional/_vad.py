@@ -93,7 +93,7 @@ def vad(
     channels, length = flat.shape
     ends = list(range(measure_len, length, period))  # window i covers [end - measure_len, end)
     if not ends or channels == 0:
-        return waveform[..., :0]
+        return _untriggered(waveform, fixed_pre_trigger)
     # All measurement windows at once: (channels, frames, measure_len) -> |rfft| in the filter band.
     frames = flat.to(f64).unfold(-1, measure_len, period)[:, : len(ends)]
     magnitudes = torch.fft.rfft(frames * spectrum_window, n=dft_len).abs()[..., spec_start:spec_end]
@@ -133,10 +133,18 @@ def vad(
         if triggered:
             break
     if not triggered:
-        return waveform[..., :0]
+        return _untriggered(waveform, fixed_pre_trigger)
     flushed = (measures_len - to_flush) * period
     start = max(0, position - kept_before + flushed)
     return waveform[..., start:]
+
+
+def _untriggered(waveform: torch.Tensor, fixed_pre_trigger: int) -> torch.Tensor:
+    """No trigger: torchaudio keeps the fixed pre-trigger buffer (the first ``pre_trigger_time`` seconds), or the
+    whole waveform when it is shorter than that buffer; empty with the default ``pre_trigger_time=0``."""
+    if waveform.shape[-1] >= fixed_pre_trigger:
+        return waveform[..., :fixed_pre_trigger]
+    return waveform
 
 
 def _flush_count(measures, index: int, trigger_level: float, gap_len: int, current: int) -> int:
