@@ -253,6 +253,8 @@ def mcompand(waveform: torch.Tensor, sample_rate: float, bands: Sequence[dict], 
     for i, band in enumerate(bands):
         if i < len(crossovers):
             part, rest = crossover_split(rest, sample_rate, crossovers[i])
+            if clip:  # sox holds each band in 32-bit samples
+                part, rest = part.clamp(-1.0, 1.0), rest.clamp(-1.0, 1.0)
         else:
             part = rest
         y = compand(part, sample_rate, **band, clip=clip)
