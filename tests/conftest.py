@@ -42,6 +42,9 @@ TOLERANCES = {
     "lfilter64_peak": (1e-10, 1e-10),
     # Resampling and sox-style effects against the sox binary / torchaudio's algorithm in float32.
     "dsp32": (1e-4, 1e-5),
+    # IIR filters in float32 against torchaudio 2.8, whose recursion runs in float32 (ours in float64): its
+    # rounding reaches ~2e-5 on a 0.9-peak bass shelf.
+    "iir32_torchaudio": (1e-4, 1e-4),
     # Image-source RIRs against pyroomacoustics, relative to the peak: pyroomacoustics evaluates its
     # fractional-delay sinc from a lookup table (granularity 20, linear interpolation): ~0.2 %.
     "rir_pyroomacoustics": (0.0, 5e-3),

@@ -162,3 +162,17 @@ def _deemphasis_script(waveform: torch.Tensor, coeff: float = 0.97, clamp: bool 
     a = torch.tensor([1.0, -coeff], dtype=torch.float64, device=waveform.device)
     b = torch.tensor([1.0, 0.0], dtype=torch.float64, device=waveform.device)
     return _lfilter_script(waveform, a, b, clamp)
+
+
+def _deemph_script(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    # sox's CD/DAT de-emphasis: a treble shelf whose centre, slope and gain depend on the rate
+    if sample_rate == 44100:
+        freq, slope, gain = 5283.0, 0.4845, -9.477
+    elif sample_rate == 48000:
+        freq, slope, gain = 5356.0, 0.479, -9.62
+    else:
+        raise ValueError("deemph_biquad: sample_rate must be 44100 (audio CD) or 48000 (DAT)")
+    w0 = _w0(sample_rate, freq)
+    amp = math.exp(gain / 40 * math.log(10))
+    alpha = math.sin(w0) / 2 * math.sqrt((amp + 1 / amp) * (1 / slope - 1) + 2)
+    return _shelf_script(waveform, gain, w0, alpha, True)

@@ -56,7 +56,9 @@ def _diagonal_load(mat: torch.Tensor, reg: float, eps: float = 1e-8) -> torch.Te
 def _pick_channel(mat_or_vec: torch.Tensor, reference_channel: Union[int, torch.Tensor], fn: str, matrix: bool) -> torch.Tensor:
     """Select the reference column of ``(..., C, C)`` (``matrix``) or entry of ``(..., C)``."""
     n_channel = mat_or_vec.size(-1)
-    if isinstance(reference_channel, int) and not isinstance(reference_channel, bool):
+    if not torch.jit.is_scripting() and isinstance(reference_channel, bool):
+        raise TypeError(f"{fn}: reference_channel must be an int or a torch.Tensor, got bool")
+    if isinstance(reference_channel, int):
         if not -n_channel <= reference_channel < n_channel:
             raise ValueError(f"{fn}: reference_channel must be in [0, {n_channel}), got {reference_channel}")
         return mat_or_vec[..., reference_channel]

@@ -86,7 +86,7 @@ def detect_pitch_frequency(
     check_positive("freq_low", freq_low, fn=fn)
     check_positive("freq_high", freq_high, fn=fn)
     if freq_high <= freq_low:
-        raise ValueError(f"{fn}: freq_high must be above freq_low={freq_low}, got {repr(freq_high)}")
+        raise ValueError(f"{fn}: freq_high must be above freq_low={freq_low}, got {freq_high}")
     x, orig_dtype = upcast(waveform)
     shape = x.shape
     x = x.reshape(-1, shape[-1])
