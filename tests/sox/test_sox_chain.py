@@ -64,10 +64,27 @@ def test_harness_properties():
     check_batch_equals_loop(fn, x, batch_dims=1)
 
 
-def test_integer_input_is_normalized():
-    pcm = (torch.rand(1, 800) * 20000 - 10000).to(torch.int16)
-    got, _ = apply_effects_tensor(pcm, 8000, [["vol", "0.5"]])
-    torch.testing.assert_close(got, pcm.float() / 32768 * 0.5)
+@pytest.mark.parametrize("dtype,subtype", [(torch.int16, "PCM_16"), (torch.int32, "PCM_32"), (torch.uint8, "PCM_U8")])
+def test_integer_input_keeps_its_dtype_as_torchaudio(tmp_path, dtype, subtype):
+    # torchaudio returns the input's dtype; the sox binary on a WAV of that integer type is the reference
+    info = torch.iinfo(dtype)
+    pcm = torch.randint(info.min, info.max, (2, 800), dtype=torch.int64)
+    pcm[:, :4] = torch.tensor([info.min, info.max, 0, 1])
+    pcm = pcm.to(dtype)
+    src, dst = tmp_path / "in.wav", tmp_path / "out.wav"
+    numpy_dtype = {torch.int16: "int16", torch.int32: "int32", torch.uint8: "int16"}[dtype]
+    data = (pcm.to(torch.int64) - 128) * 256 if dtype == torch.uint8 else pcm  # soundfile writes u8 from int16
+    soundfile.write(src, data.numpy().T.astype(numpy_dtype), 8000, subtype=subtype)
+    subprocess.run(["sox", "-D", "-V1", str(src), str(dst), "vol", "0.5"], check=True)
+    expected = torch.from_numpy(soundfile.read(dst, dtype="int32" if dtype != torch.int16 else "int16", always_2d=True)[0].T.copy())
+    if dtype == torch.uint8:
+        expected = (expected.to(torch.int64) // 2**24 + 128).to(torch.uint8)
+    for effects in ([["vol", "0.5"]], [["vol", "0.5"]] + [["gain", "0"]] * 2):
+        got, rate = apply_effects_tensor(pcm, 8000, effects)
+        assert got.dtype == dtype and rate == 8000
+        assert (got.to(torch.int64) - expected.to(torch.int64)).abs().max() <= 1  # sox rounds halves up, we to even
+    same, _ = apply_effects_tensor(pcm.T, 8000, [], channels_first=False)
+    assert same.dtype == dtype and torch.equal(same, pcm.T) and same.data_ptr() != pcm.data_ptr()
 
 
 @pytest.mark.parametrize("effects,match", [

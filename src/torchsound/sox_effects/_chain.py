@@ -43,11 +43,13 @@ def effect_names() -> List[str]:
 
 
 def _normalize_int(tensor: torch.Tensor) -> torch.Tensor:
-    # Integer PCM as torchaudio's load(normalize=True) would give it: float32 in [-1, 1).
+    # Integer PCM as float in [-1, 1) (float32, or float64 for int32 so every sample survives).
     if tensor.dtype == torch.uint8:
         return (tensor.to(torch.float32) - 128.0) / 128.0
-    if tensor.dtype in (torch.int16, torch.int32):
-        return tensor.to(torch.float32) / float(2 ** (torch.iinfo(tensor.dtype).bits - 1))
+    if tensor.dtype == torch.int16:
+        return tensor.to(torch.float32) / 32768.0
+    if tensor.dtype == torch.int32:  # float64 holds every 32-bit sample exactly
+        return tensor.to(torch.float64) / 2.0**31
     raise TypeError(f"apply_effects_tensor: tensor must be floating point or int16/int32/uint8, got {tensor.dtype}")
 
 
@@ -108,14 +110,15 @@ def apply_effects_tensor(
     Args:
         tensor: audio, ``(channel, time)`` if ``channels_first`` else ``(time, channel)``; any number
             of leading batch dimensions is allowed (a batch of same-length signals).
-            int16/int32/uint8 PCM is normalized to float32 first.
+            int16/int32/uint8 PCM is processed as float in [-1, 1) and returned in its own dtype
+            (rounded and saturated), as torchaudio does.
         sample_rate: sample rate of ``tensor``.
         effects: list of effects, each a list of strings ``[name, arg, ...]``.
         channels_first: layout of ``tensor`` and of the result.
         clip: saturate at full scale after every effect, as sox does (keyword-only).
 
     Returns:
-        ``(waveform, sample_rate)``: the processed audio in the same layout, and its sample rate.
+        ``(waveform, sample_rate)``: the processed audio in the same layout and dtype, and its sample rate.
 
     Shape:
         ``(..., channel, time)`` -> ``(..., channel', time')`` (``channels_first=True``), where
@@ -142,6 +145,8 @@ def apply_effects_tensor(
     waveform, rate = run_chain(waveform, float(sample_rate), chain, clip=clip)
     if not channels_first:
         waveform = waveform.transpose(-1, -2)
+    if not tensor.is_floating_point():  # torchaudio returns the input's dtype
+        waveform = _to_pcm(waveform, tensor.dtype)
     if _shares_memory(waveform, tensor):  # an empty or no-op chain: return a new tensor, as libsox did
         waveform = waveform.clone()
     return waveform, int(round(rate))
