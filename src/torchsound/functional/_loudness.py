@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import math
+from typing import List, Tuple
 
 import torch
 
 from .._internal.checks import check_float, check_min_dim, check_positive
 from .._internal.dtypes import restore, upcast
+from ._filtering import highpass_biquad, treble_biquad
 
-_BLOCK_SECONDS = 0.4
-_OVERLAP = 0.75
-_ABSOLUTE_GATE = -70.0  # LUFS
-_RELATIVE_GATE = -10.0  # LU below the absolutely gated loudness
-_OFFSET = -0.691  # makes a 997 Hz full-scale sine read -3.01 LUFS
-_CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)  # L, R, C, Ls, Rs
+
+def _bs1770() -> Tuple[float, float, float, float, float, List[float]]:
+    """BS.1770-4's constants (a function: TorchScript reads no float globals): block length (s), block overlap,
+    absolute gate (LUFS), relative gate (LU below the absolutely gated loudness), offset (dB: a 997 Hz
+    full-scale sine reads -3.01 LUFS), channel weights (L, R, C, Ls, Rs)."""
+    return 0.4, 0.75, -70.0, -10.0, -0.691, [1.0, 1.0, 1.0, 1.41, 1.41]
+
 
 
 def _k_weighting(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """BS.1770's two-stage pre-filter: a +4 dB high shelf (head) then a 38 Hz high-pass (RLB)."""
-    from ._filtering import highpass_biquad, treble_biquad
-
     shelved = treble_biquad(waveform, sample_rate, 4.0, 1500.0, 1 / math.sqrt(2))
     return highpass_biquad(shelved, sample_rate, 38.0, 0.5)
 
@@ -41,8 +42,9 @@ def loudness(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     check_positive("sample_rate", sample_rate, fn=fn)
     if waveform.shape[-2] > 5:
         raise ValueError(f"{fn}: waveform must have at most 5 channels (dim -2), got {waveform.shape[-2]}")
-    block = int(round(_BLOCK_SECONDS * sample_rate))
-    step = int(round(block * (1 - _OVERLAP)))
+    block_seconds, overlap, absolute_gate, relative_gate, offset, channel_weights = _bs1770()
+    block = int(round(block_seconds * sample_rate))
+    step = int(round(block * (1 - overlap)))
     if waveform.shape[-1] < block:
         raise ValueError(f"{fn}: waveform must be at least one 400 ms block ({block} samples), got {waveform.shape[-1]}")
     x, orig_dtype = upcast(waveform)
@@ -50,15 +52,16 @@ def loudness(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
         return waveform.new_zeros(waveform.shape[:-2])
     x = _k_weighting(x, sample_rate)
     energy = x.square().unfold(-1, block, step).mean(-1)  # (..., channel, n_blocks)
-    weights = torch.tensor(_CHANNEL_WEIGHTS[: energy.shape[-2]], dtype=x.dtype, device=x.device)
-    block_loudness = _OFFSET + 10 * torch.log10((weights.unsqueeze(-1) * energy).sum(-2))
+    weights = torch.tensor(channel_weights[: energy.shape[-2]], dtype=x.dtype, device=x.device)
+    block_loudness = offset + 10 * torch.log10((weights.unsqueeze(-1) * energy).sum(-2))
+    above_absolute = block_loudness > absolute_gate
+    gate = _gated_loudness(above_absolute, energy, weights, offset) + relative_gate
+    kept = above_absolute & (block_loudness > gate.unsqueeze(-1))
+    return restore(_gated_loudness(kept, energy, weights, offset), orig_dtype)
 
-    def gated_loudness(keep: torch.Tensor) -> torch.Tensor:
-        keep = keep.unsqueeze(-2).to(x.dtype)
-        mean_energy = (keep * energy).sum(-1) / keep.sum(-1)
-        return _OFFSET + 10 * torch.log10((weights * mean_energy).sum(-1))
 
-    above_absolute = block_loudness > _ABSOLUTE_GATE
-    relative_gate = gated_loudness(above_absolute) + _RELATIVE_GATE
-    kept = above_absolute & (block_loudness > relative_gate.unsqueeze(-1))
-    return restore(gated_loudness(kept), orig_dtype)
+def _gated_loudness(keep: torch.Tensor, energy: torch.Tensor, weights: torch.Tensor, offset: float) -> torch.Tensor:
+    """Loudness of the mean energy of the kept blocks: ``keep`` ``(..., n_blocks)``, ``energy`` ``(..., channel, n_blocks)``."""
+    keep = keep.unsqueeze(-2).to(energy.dtype)
+    mean_energy = (keep * energy).sum(-1) / keep.sum(-1)
+    return offset + 10 * torch.log10((weights * mean_energy).sum(-1))
