@@ -10,8 +10,6 @@ import torch.nn.functional as nnf
 from .._internal.checks import check_float, check_int, check_positive
 from .._internal.dtypes import restore, upcast
 
-_EPSILON = 1e-9
-
 
 def _nccf(waveform: torch.Tensor, sample_rate: int, frame_time: float, freq_low: float) -> torch.Tensor:
     """NCCF of each frame for lags ``1..ceil(sample_rate / freq_low)``: (batch, n_frames, lags).
@@ -36,7 +34,7 @@ def _nccf(waveform: torch.Tensor, sample_rate: int, frame_time: float, freq_low:
     later = (energy[..., frame_size + 1 : frame_size + lags + 1] - energy[..., 1 : lags + 1]).clamp_min(0)
     norm_later = later.sqrt().to(waveform.dtype)
     norm_frame = torch.linalg.vector_norm(frames, dim=-1, keepdim=True)
-    return products / (_EPSILON + norm_frame).square() / (_EPSILON + norm_later).square()
+    return products / (1e-9 + norm_frame).square() / (1e-9 + norm_later).square()
 
 
 def _best_lag(nccf: torch.Tensor, sample_rate: int, freq_high: float) -> torch.Tensor:
@@ -53,7 +51,7 @@ def _best_lag(nccf: torch.Tensor, sample_rate: int, freq_high: float) -> torch.T
 def _median_smoothing(indices: torch.Tensor, win_length: int) -> torch.Tensor:
     pad = (win_length - 1) // 2
     # the front is padded with the first value, so early frames see a full window
-    padded = torch.cat([indices[..., :1].expand(*indices.shape[:-1], pad), indices], dim=-1)
+    padded = torch.cat([indices[..., :1].expand(list(indices.shape[:-1]) + [pad]), indices], dim=-1)
     return torch.median(padded.unfold(-1, win_length, 1), -1).values
 
 
@@ -90,10 +88,10 @@ def detect_pitch_frequency(
     x, orig_dtype = upcast(waveform)
     shape = x.shape
     x = x.reshape(-1, shape[-1])
-    nccf = _nccf(x, sample_rate, frame_time, freq_low)
+    nccf = _nccf(x, sample_rate, frame_time, float(freq_low))
     if nccf.shape[-2] + (win_length - 1) // 2 < win_length:
         raise ValueError(f"{fn}: waveform of {shape[-1]} samples gives {nccf.shape[-2]} frames, too few for "
                          f"win_length={win_length}")
-    lags = _median_smoothing(_best_lag(nccf, sample_rate, freq_high), win_length)
-    freq = sample_rate / (_EPSILON + lags.to(x.dtype))
+    lags = _median_smoothing(_best_lag(nccf, sample_rate, float(freq_high)), win_length)
+    freq = sample_rate / (1e-9 + lags.to(x.dtype))
     return restore(freq.reshape(shape[:-1] + freq.shape[-1:]), orig_dtype)
