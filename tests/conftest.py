@@ -19,6 +19,10 @@ TOLERANCES = {
     # float64 phase accumulated over frames (phase vocoder, cumsum of ~30 wrapped increments of up to
     # hop * pi rad): rounding grows with the accumulated phase, ~1e-12 absolute on unit-scale spectra.
     "float64_accumulated": (1e-9, 1e-10),
+    # float32 phase vocoder output (pitch_shift) against torchaudio's float32: both accumulate phase over frames
+    # in float32 (hundreds of rad, ~1e-5 rad rounding each); torchaudio's own float32 result lies 2.3e-4 from
+    # its float64 one on unit-scale noise, so two float32 implementations differ by that much.
+    "float32_accumulated": (0.0, 5e-4),
     # float32 elementwise math against a float64 or float32 reference.
     "float32": (1e-5, 1e-6),
     # float32 FFT (spectrogram, filterbank matmul): error grows ~ log2(n_fft) * eps * |x|.

@@ -335,7 +335,9 @@ def _param(value, waveform: torch.Tensor) -> torch.Tensor:
     Tensors keep their autograd graph, so gradients reach ``cutoff_freq``, ``Q``, ``gain`` etc. as in
     torchaudio; numbers become float64 (rounding them to the waveform's dtype would detune the filter).
     """
-    return torch.as_tensor(value, device=waveform.device).to(torch.float64).reshape(())
+    if isinstance(value, torch.Tensor):
+        return value.to(device=waveform.device, dtype=torch.float64).reshape(())
+    return torch.tensor(float(value), dtype=torch.float64, device=waveform.device)  # not via float32
 
 
 def _w0_alpha(waveform, sample_rate, freq, Q, fn: str) -> tuple[torch.Tensor, torch.Tensor]:
