@@ -12,6 +12,7 @@ Shapes are as in ``_filtering``: waveform ``(..., time)``, output ``(..., time)`
 from __future__ import annotations
 
 import math
+from typing import List, Tuple
 
 import torch
 import torch.nn.functional as nnf
@@ -176,3 +177,34 @@ def _deemph_script(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     amp = math.exp(gain / 40 * math.log(10))
     alpha = math.sin(w0) / 2 * math.sqrt((amp + 1 / amp) * (1 / slope - 1) + 2)
     return _shelf_script(waveform, gain, w0, alpha, True)
+
+
+def _riaa_roots(sample_rate: int) -> Tuple[List[float], List[float]]:
+    """sox's RIAA playback equalisation: (zeros, poles) of the digital filter per sample rate."""
+    if sample_rate == 44100:
+        return [-0.2014898, 0.9233820], [0.7083149, 0.9924091]
+    if sample_rate == 48000:
+        return [-0.1766069, 0.9321590], [0.7396325, 0.9931330]
+    if sample_rate == 88200:
+        return [-0.1168735, 0.9648312], [0.8590646, 0.9964002]
+    if sample_rate == 96000:
+        return [-0.1141486, 0.9676817], [0.8699137, 0.9966946]
+    raise ValueError("riaa_biquad: sample_rate must be one of 44100, 48000, 88200, 96000")
+
+
+def _gain_at(coeffs: List[float], w: float) -> float:
+    """``|sum_k c_k e^{-i k w}|``."""
+    re, im = 0.0, 0.0
+    for k in range(len(coeffs)):
+        re += coeffs[k] * math.cos(k * w)
+        im -= coeffs[k] * math.sin(k * w)
+    return math.sqrt(re * re + im * im)
+
+
+def _riaa_script(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    zeros, poles = _riaa_roots(sample_rate)
+    b = [1.0, -(zeros[0] + zeros[1]), zeros[0] * zeros[1]]
+    a = [1.0, -(poles[0] + poles[1]), poles[0] * poles[1]]
+    w = 2 * math.pi * 1000 / sample_rate  # 0 dB at 1 kHz
+    g = _gain_at(a, w) / _gain_at(b, w)
+    return _biquad_script(waveform, b[0] * g, b[1] * g, b[2] * g, a[0], a[1], a[2])
