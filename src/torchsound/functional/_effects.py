@@ -10,6 +10,7 @@ that converges geometrically with ``|regen|``.
 from __future__ import annotations
 
 import math
+from typing import List, Optional
 
 import torch
 
@@ -71,7 +72,7 @@ def contrast(waveform: torch.Tensor, enhancement_amount: float = 75.0) -> torch.
     check_float("waveform", waveform, fn="contrast")
     _check_number("enhancement_amount", enhancement_amount, "contrast")
     if not 0 <= enhancement_amount <= 100:
-        raise ValueError(f"contrast: enhancement_amount must be in [0, 100], got {enhancement_amount!r}")
+        raise ValueError(f"contrast: enhancement_amount must be in [0, 100], got {enhancement_amount}")
     quarter = waveform * (math.pi / 2)
     return torch.sin(quarter + enhancement_amount / 750.0 * torch.sin(quarter * 4))
 
@@ -107,7 +108,8 @@ def overdrive(waveform: torch.Tensor, gain: float = 20, colour: float = 20) -> t
     return restore((x * 0.5 + blocked * 0.75).clamp(-1.0, 1.0), dtype)
 
 
-def _wave_table(kind: str, as_int: bool, size: int, low: float, high: float, phase: float, device) -> torch.Tensor:
+def _wave_table(kind: str, as_int: bool, size: int, low: float, high: float, phase: float,
+                device: torch.device) -> torch.Tensor:
     """sox's ``lsx_generate_wave_table``: one period of a sine or triangle scaled to ``[low, high]``."""
     offset = int(phase / math.pi / 2 * size + 0.5)
     point = (torch.arange(size, device=device) + offset) % size
@@ -172,14 +174,14 @@ def phaser(
     _check_number("mod_speed", mod_speed, fn, positive=True)
     _check_number("decay", decay, fn)
     if not abs(decay) < 1:
-        raise ValueError(f"phaser: decay must satisfy |decay| < 1, got {decay!r}")
+        raise ValueError(f"phaser: decay must satisfy |decay| < 1, got {decay}")
     x, dtype = upcast(waveform)
     shape = x.shape
     n = shape[-1]
     flat = x.reshape(-1, n).to(torch.float64)
     delay_len = int(delay_ms * 0.001 * sample_rate + 0.5)
     if delay_len < 1:
-        raise ValueError(f"phaser: delay_ms * sample_rate must be at least half a sample, got {delay_ms!r} ms at {sample_rate} Hz")
+        raise ValueError(f"phaser: delay_ms * sample_rate must be at least half a sample, got {delay_ms} ms at {sample_rate} Hz")
     mod_len = int(sample_rate / mod_speed + 0.5)
     mod = _wave_table("sine" if sinusoidal else "triangle", True, mod_len, 1.0, float(delay_len), math.pi / 2, x.device)
     # At step i sox reads slot (i + mod[i]) % L, last written at step i - D with D = L + 1 - mod[i].
@@ -196,10 +198,13 @@ def phaser(
 
 def _jump_steps(n: int, ratio: float) -> int:
     """Doubling passes after which chains of length ``n`` are resolved or ``ratio ** length`` < 1e-18."""
-    full = max(1, (max(n, 1) - 1).bit_length())
+    full = 0  # (n - 1).bit_length(): the smallest b with 2^b >= n (a loop, which TorchScript compiles)
+    while (1 << full) < n:
+        full += 1
+    full = max(1, full)
     if ratio == 0:
         return 1
-    needed = max(1, math.ceil(math.log2(max(1.0, math.log(1e-18) / math.log(ratio)))) + 1)
+    needed = max(1, math.ceil(math.log(max(1.0, math.log(1e-18) / math.log(ratio))) / math.log(2.0)) + 1)
     return min(full, needed)
 
 
@@ -228,18 +233,19 @@ def flanger(
         - waveform: ``(..., channel, time)`` with at most 4 channels
         - output: ``(..., channel, time)``
     """
-    fn = "flanger"
-    check_float("waveform", waveform, fn=fn)
-    check_choice("modulation", modulation, ("sinusoidal", "triangular"), fn=fn)
-    check_choice("interpolation", interpolation, ("linear", "quadratic"), fn=fn)
-    _check_number("sample_rate", sample_rate, fn, positive=True)
-    _check_number("speed", speed, fn, positive=True)
-    for name, value in (("delay", delay), ("depth", depth), ("regen", regen), ("width", width), ("phase", phase)):
-        _check_number(name, value, fn)
+    if not torch.jit.is_scripting():  # validation (eager only: it uses Python's types)
+        fn = "flanger"
+        check_float("waveform", waveform, fn=fn)
+        check_choice("modulation", modulation, ("sinusoidal", "triangular"), fn=fn)
+        check_choice("interpolation", interpolation, ("linear", "quadratic"), fn=fn)
+        _check_number("sample_rate", sample_rate, fn, positive=True)
+        _check_number("speed", speed, fn, positive=True)
+        for name, value in (("delay", delay), ("depth", depth), ("regen", regen), ("width", width), ("phase", phase)):
+            _check_number(name, value, fn)
     if waveform.ndim < 2 or waveform.shape[-2] > 4:
-        raise ValueError(f"flanger: waveform must be (..., channel, time) with at most 4 channels, got {tuple(waveform.shape)}")
+        raise ValueError(f"flanger: waveform must be (..., channel, time) with at most 4 channels, got {list(waveform.shape)}")
     if not abs(regen) < 100:
-        raise ValueError(f"flanger: regen must be within (-100, 100) percent, got {regen!r}")
+        raise ValueError(f"flanger: regen must be within (-100, 100) percent, got {regen}")
     x, dtype = upcast(waveform)
     shape = x.shape
     channels, n = shape[-2], shape[-1]
@@ -261,35 +267,34 @@ def flanger(
     frac = d - torch.floor(d)
     whole = torch.floor(d).to(torch.int64)
     taps = 3 if interpolation == "quadratic" else 2
-
-    def tap(k: int) -> torch.Tensor:
-        # The buffer slot at distance whole+k holds the sample written (whole+k) % buf_len steps ago.
-        lag = (whole + k) % buf_len
-        return i[None, :] - lag  # (C, n) source index (negative: not written yet -> 0)
-
-    sources = [tap(k) for k in range(taps)]
-
-    def delayed_of(buffer: torch.Tensor) -> torch.Tensor:
-        padded = torch.cat([buffer.new_zeros(buffer.shape[:-1] + (1,)), buffer], dim=-1)  # index 0 = silence
-        vals = [padded.gather(-1, (src.clamp(min=-1) + 1).expand(buffer.shape[0], -1, -1)) for src in sources]
-        if interpolation == "linear":
-            return vals[0] + (vals[1] - vals[0]) * frac
-        d1, d2 = vals[1] - vals[0], vals[2] - vals[0]
-        a = d2 * 0.5 - d1
-        b = d1 * 2 - d2 * 0.5
-        return vals[0] + (a * frac + b) * frac
+    # The buffer slot at distance whole+k holds the sample written (whole+k) % buf_len steps ago:
+    # (C, n) source indices per tap (negative: not written yet -> 0)
+    sources = [i[None, :] - (whole + k) % buf_len for k in range(taps)]
 
     # buffer[i] = x[i] + feedback * delayed[i-1]; delayed[i] = interp(buffer at the taps).
-    delayed = delayed_of(flat)
+    delayed = _flanger_delayed(flat, sources, frac, interpolation)
     if feedback != 0:
         # Fixed point of the regeneration loop; each pass multiplies the error by <= |feedback|
         # and also resolves one more feedback round exactly.
         passes = min(n, math.ceil(math.log(1e-17) / math.log(abs(feedback))) + 1)
         for _ in range(passes):
             previous = torch.nn.functional.pad(delayed[..., :-1], (1, 0))
-            delayed = delayed_of(flat + feedback * previous)
+            delayed = _flanger_delayed(flat + feedback * previous, sources, frac, interpolation)
     out = (flat * in_gain + delayed * delay_gain).clamp(-1.0, 1.0)
     return restore(out.to(x.dtype).reshape(shape), dtype)
+
+
+def _flanger_delayed(buffer: torch.Tensor, sources: List[torch.Tensor], frac: torch.Tensor,
+                     interpolation: str) -> torch.Tensor:
+    """The flanger's delayed signal: ``buffer`` ``(B, C, n)`` read at the tap ``sources`` and interpolated."""
+    padded = torch.cat([buffer.new_zeros(list(buffer.shape[:-1]) + [1]), buffer], dim=-1)  # index 0 = silence
+    vals = [padded.gather(-1, (src.clamp(min=-1) + 1).expand(buffer.shape[0], -1, -1)) for src in sources]
+    if interpolation == "linear":
+        return vals[0] + (vals[1] - vals[0]) * frac
+    d1, d2 = vals[1] - vals[0], vals[2] - vals[0]
+    a = d2 * 0.5 - d1
+    b = d1 * 2 - d2 * 0.5
+    return vals[0] + (a * frac + b) * frac
 
 
 def dither(waveform: torch.Tensor, density_function: str = "TPDF", noise_shaping: bool = False) -> torch.Tensor:
@@ -377,12 +382,12 @@ def add_noise(
     return restore(x + scale.unsqueeze(-1) * nz, dtype)
 
 
-def _broadcasts_to(shape, target) -> bool:
 def _broadcasts_each(a, b) -> bool:
     """Whether shapes ``a`` and ``b`` broadcast together (each dimension equal or 1 on one side)."""
     return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(a), reversed(b)))
 
 
+def _broadcasts_to(shape, target) -> bool:
     if len(shape) > len(target):
         return False
     return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))

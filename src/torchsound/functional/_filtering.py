@@ -21,8 +21,14 @@ import math
 
 import torch
 
-from .._internal.checks import check_float, check_tensor
+from .._internal.checks import _unchecked, check_float, check_tensor
 from .._internal.dtypes import upcast
+from .._internal.script import scripted_as
+from ._filtering_script import (  # TorchScript twins
+    _allpass_script, _band_script, _bandpass_script, _bandreject_script, _bass_script, _biquad_script,
+    _deemph_script, _deemphasis_script, _equalizer_script, _filtfilt_script, _highpass_script,
+    _lfilter_script, _lowpass_script, _preemphasis_script, _riaa_roots, _riaa_script, _treble_script,
+)
 
 _BLOCK = 32  # samples per block of the all-pole part (matmul cost per sample ~ _BLOCK)
 _GROUP = 16  # blocks per group in the recursive scan over block states
@@ -187,10 +193,10 @@ def _check_coeffs(a_coeffs, b_coeffs, fn: str) -> None:
     check_tensor("b_coeffs", b_coeffs, fn=fn)
     if a_coeffs.shape != b_coeffs.shape:
         raise ValueError(
-            f"{fn}: a_coeffs and b_coeffs must have the same shape, got {tuple(a_coeffs.shape)} and {tuple(b_coeffs.shape)}"
+            f"{fn}: a_coeffs and b_coeffs must have the same shape, got {list(a_coeffs.shape)} and {list(b_coeffs.shape)}"
         )
     if a_coeffs.ndim not in (1, 2) or a_coeffs.shape[-1] == 0:
-        raise ValueError(f"{fn}: a_coeffs must be 1-D (order+1,) or 2-D (num_filters, order+1), got shape {tuple(a_coeffs.shape)}")
+        raise ValueError(f"{fn}: a_coeffs must be 1-D (order+1,) or 2-D (num_filters, order+1), got shape {list(a_coeffs.shape)}")
     if not torch.compiler.is_compiling() and bool((a_coeffs[..., 0] == 0).any()):
         raise ValueError(f"{fn}: a_coeffs[..., 0] (a0) must be non-zero, got {a_coeffs[..., 0].tolist()}")
 
@@ -211,6 +217,7 @@ def _check_stable(a: torch.Tensor, fn: str) -> None:
         raise ValueError(f"{fn}: a_coeffs describe an unstable filter (largest pole radius {float(radius):.6g} >= 1)")
 
 
+@scripted_as(_lfilter_script)
 def lfilter(
     waveform: torch.Tensor,
     a_coeffs: torch.Tensor,
@@ -252,7 +259,7 @@ def lfilter(
             if waveform.ndim < 2 or waveform.shape[-2] != a_coeffs.shape[0]:
                 raise ValueError(
                     f"{fn}: with batching=True, waveform.shape[-2] must equal the number of filters "
-                    f"{a_coeffs.shape[0]}, got waveform shape {tuple(waveform.shape)}"
+                    f"{a_coeffs.shape[0]}, got waveform shape {list(waveform.shape)}"
                 )
         else:
             waveform = waveform.unsqueeze(-2).expand(*waveform.shape[:-1], a_coeffs.shape[0], waveform.shape[-1])
@@ -283,6 +290,7 @@ def _check_stability_any(a_coeffs: torch.Tensor, fn: str) -> None:
     _check_stable(a_coeffs if a_coeffs.ndim == 2 else a_coeffs.unsqueeze(0), fn)
 
 
+@scripted_as(_filtfilt_script)
 def filtfilt(waveform: torch.Tensor, a_coeffs: torch.Tensor, b_coeffs: torch.Tensor, clamp: bool = True) -> torch.Tensor:
     r"""Zero-phase filtering: ``lfilter`` forward, then backward over the reversed result (torchaudio's definition).
 
@@ -306,6 +314,7 @@ def filtfilt(waveform: torch.Tensor, a_coeffs: torch.Tensor, b_coeffs: torch.Ten
 # Biquads: coefficient formulas as sox implements them (RBJ audio-EQ cookbook), as torchaudio.
 
 
+@scripted_as(_biquad_script)
 def biquad(waveform: torch.Tensor, b0: float, b1: float, b2: float, a0: float, a1: float, a2: float) -> torch.Tensor:
     r"""Second-order IIR filter ``(b0 + b1 z^-1 + b2 z^-2) / (a0 + a1 z^-1 + a2 z^-2)`` (output clamped to ``[-1, 1]``).
 
@@ -355,11 +364,15 @@ def _check_number(name: str, value, fn: str, positive: bool = False) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) and not (
         isinstance(value, torch.Tensor) and value.numel() == 1
     ):
-        raise TypeError(f"{fn}: {name} must be a number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{fn}: {name} must be a number, got {type(value).__name__} {repr(value)}")
     if positive and not float(value.detach() if isinstance(value, torch.Tensor) else value) > 0:
-        raise ValueError(f"{fn}: {name} must be positive, got {value!r}")
+        raise ValueError(f"{fn}: {name} must be positive, got {repr(value)}")
 
 
+_check_number.__prepare_scriptable__ = lambda: _unchecked  # scripted code runs unchecked (see _internal/checks.py)
+
+
+@scripted_as(_lowpass_script)
 def lowpass_biquad(waveform: torch.Tensor, sample_rate: int, cutoff_freq: float, Q: float = 0.707) -> torch.Tensor:
     """Two-pole low-pass filter (sox ``lowpass``). ``cutoff_freq`` and ``Q`` may be tensors (differentiable).
 
@@ -372,6 +385,7 @@ def lowpass_biquad(waveform: torch.Tensor, sample_rate: int, cutoff_freq: float,
     return biquad(waveform, (1 - cos) / 2, 1 - cos, (1 - cos) / 2, 1 + alpha, -2 * cos, 1 - alpha)
 
 
+@scripted_as(_highpass_script)
 def highpass_biquad(waveform: torch.Tensor, sample_rate: int, cutoff_freq: float, Q: float = 0.707) -> torch.Tensor:
     """Two-pole high-pass filter (sox ``highpass``). ``cutoff_freq`` and ``Q`` may be tensors (differentiable).
 
@@ -384,6 +398,7 @@ def highpass_biquad(waveform: torch.Tensor, sample_rate: int, cutoff_freq: float
     return biquad(waveform, (1 + cos) / 2, -1 - cos, (1 + cos) / 2, 1 + alpha, -2 * cos, 1 - alpha)
 
 
+@scripted_as(_allpass_script)
 def allpass_biquad(waveform: torch.Tensor, sample_rate: int, central_freq: float, Q: float = 0.707) -> torch.Tensor:
     """Two-pole all-pass filter (sox ``allpass``). ``central_freq`` and ``Q`` may be tensors (differentiable).
 
@@ -396,6 +411,7 @@ def allpass_biquad(waveform: torch.Tensor, sample_rate: int, central_freq: float
     return biquad(waveform, 1 - alpha, -2 * cos, 1 + alpha, 1 + alpha, -2 * cos, 1 - alpha)
 
 
+@scripted_as(_bandpass_script)
 def bandpass_biquad(
     waveform: torch.Tensor, sample_rate: int, central_freq: float, Q: float = 0.707, const_skirt_gain: bool = False
 ) -> torch.Tensor:
@@ -413,6 +429,7 @@ def bandpass_biquad(
     return biquad(waveform, top, 0.0, -top, 1 + alpha, -2 * cos, 1 - alpha)
 
 
+@scripted_as(_bandreject_script)
 def bandreject_biquad(waveform: torch.Tensor, sample_rate: int, central_freq: float, Q: float = 0.707) -> torch.Tensor:
     """Two-pole band-reject (notch) filter (sox ``bandreject``). ``central_freq`` and ``Q`` may be tensors.
 
@@ -425,6 +442,7 @@ def bandreject_biquad(waveform: torch.Tensor, sample_rate: int, central_freq: fl
     return biquad(waveform, 1.0, -2 * cos, 1.0, 1 + alpha, -2 * cos, 1 - alpha)
 
 
+@scripted_as(_band_script)
 def band_biquad(
     waveform: torch.Tensor, sample_rate: int, central_freq: float, Q: float = 0.707, noise: bool = False
 ) -> torch.Tensor:
@@ -467,6 +485,7 @@ def _shelf(gain: torch.Tensor, w0: torch.Tensor, alpha: torch.Tensor, treble: bo
     return b0, b1, b2, a0, a1, a2
 
 
+@scripted_as(_bass_script)
 def bass_biquad(
     waveform: torch.Tensor, sample_rate: int, gain: float, central_freq: float = 100, Q: float = 0.707
 ) -> torch.Tensor:
@@ -481,6 +500,7 @@ def bass_biquad(
     return biquad(waveform, *_shelf(_param(gain, waveform), w0, alpha, treble=False))
 
 
+@scripted_as(_treble_script)
 def treble_biquad(
     waveform: torch.Tensor, sample_rate: int, gain: float, central_freq: float = 3000, Q: float = 0.707
 ) -> torch.Tensor:
@@ -495,6 +515,7 @@ def treble_biquad(
     return biquad(waveform, *_shelf(_param(gain, waveform), w0, alpha, treble=True))
 
 
+@scripted_as(_equalizer_script)
 def equalizer_biquad(
     waveform: torch.Tensor, sample_rate: int, center_freq: float, gain: float, Q: float = 0.707
 ) -> torch.Tensor:
@@ -511,6 +532,7 @@ def equalizer_biquad(
     return biquad(waveform, 1 + alpha * amp, -2 * cos, 1 - alpha * amp, 1 + alpha / amp, -2 * cos, 1 - alpha / amp)
 
 
+@scripted_as(_deemph_script)
 def deemph_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """ISO 908 CD de-emphasis (sox ``deemph``), a treble shelf; ``sample_rate`` must be 44100 or 48000.
 
@@ -523,7 +545,7 @@ def deemph_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     elif sample_rate == 48000:
         freq, slope, gain = 5356.0, 0.479, -9.62
     else:
-        raise ValueError(f"deemph_biquad: sample_rate must be 44100 (audio CD) or 48000 (DAT), got {sample_rate!r}")
+        raise ValueError(f"deemph_biquad: sample_rate must be 44100 (audio CD) or 48000 (DAT), got {sample_rate}")
     w0 = 2 * math.pi * freq / sample_rate
     amp = math.exp(gain / 40 * math.log(10))
     alpha = math.sin(w0) / 2 * math.sqrt((amp + 1 / amp) * (1 / slope - 1) + 2)
@@ -532,14 +554,10 @@ def deemph_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
 
 
 # sox's RIAA playback equalisation: (zeros, poles) of the digital filter per sample rate.
-_RIAA = {
-    44100: ((-0.2014898, 0.9233820), (0.7083149, 0.9924091)),
-    48000: ((-0.1766069, 0.9321590), (0.7396325, 0.9931330)),
-    88200: ((-0.1168735, 0.9648312), (0.8590646, 0.9964002)),
-    96000: ((-0.1141486, 0.9676817), (0.8699137, 0.9966946)),
-}
+_RIAA = {rate: _riaa_roots(rate) for rate in (44100, 48000, 88200, 96000)}
 
 
+@scripted_as(_riaa_script)
 def riaa_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """RIAA vinyl playback equalisation (sox ``riaa``), 0 dB at 1 kHz; ``sample_rate`` in 44100, 48000, 88200, 96000.
 
@@ -548,7 +566,7 @@ def riaa_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
         - output: ``(..., time)``
     """
     if sample_rate not in _RIAA:
-        raise ValueError(f"riaa_biquad: sample_rate must be one of 44100, 48000, 88200, 96000, got {sample_rate!r}")
+        raise ValueError(f"riaa_biquad: sample_rate must be one of 44100, 48000, 88200, 96000, got {sample_rate}")
     zeros, poles = _RIAA[sample_rate]
     b = [1.0, -(zeros[0] + zeros[1]), zeros[0] * zeros[1]]
     a = [1.0, -(poles[0] + poles[1]), poles[0] * poles[1]]
@@ -563,6 +581,7 @@ def riaa_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
 # ---------------------------------------------------------------------------------------------
 
 
+@scripted_as(_preemphasis_script)
 def preemphasis(waveform, coeff: float = 0.97) -> torch.Tensor:
     r"""Pre-emphasis ``y[n] = x[n] - coeff * x[n-1]`` (first sample kept).
 
@@ -576,6 +595,7 @@ def preemphasis(waveform, coeff: float = 0.97) -> torch.Tensor:
     return torch.cat([head, waveform[..., 1:] - coeff * waveform[..., :-1]], dim=-1)
 
 
+@scripted_as(_deemphasis_script)
 def deemphasis(waveform, coeff: float = 0.97, clamp: bool = True) -> torch.Tensor:
     r"""De-emphasis ``y[n] = x[n] + coeff * y[n-1]``, the inverse of :func:`preemphasis`.
 
