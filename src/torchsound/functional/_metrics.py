@@ -9,6 +9,7 @@ import torch
 __all__ = ["edit_distance", "frechet_distance"]
 
 
+@torch.jit.unused  # as torchaudio's: scripted code that calls it compiles, and raises if it runs
 def edit_distance(seq1: Sequence, seq2: Sequence) -> int:
     """Levenshtein distance: the fewest insertions, deletions and substitutions turning one sequence into the other.
 
