@@ -9,6 +9,7 @@ the trigger like sox does.
 from __future__ import annotations
 
 import math
+from typing import List
 
 import torch
 
@@ -46,15 +47,17 @@ def vad(
         - waveform: ``(channel, time)`` or ``(time,)``
         - output: ``(channel, time')`` or ``(time',)``, ``time' <= time``
     """
-    fn = "vad"
-    check_float("waveform", waveform, fn=fn)
-    _check_number("sample_rate", sample_rate, fn, positive=True)
-    for name, value in (("measure_freq", measure_freq), ("search_time", search_time), ("trigger_time", trigger_time),
-                        ("noise_up_time", noise_up_time), ("noise_down_time", noise_down_time),
-                        ("measure_smooth_time", measure_smooth_time), ("lp_lifter_freq", lp_lifter_freq),
-                        ("hp_lifter_freq", hp_lifter_freq)):
-        _check_number(name, value, fn, positive=True)
-    measure_duration = 2.0 / measure_freq if measure_duration is None else measure_duration
+    if not torch.jit.is_scripting():  # validation (eager only: it uses Python's types)
+        fn = "vad"
+        check_float("waveform", waveform, fn=fn)
+        _check_number("sample_rate", sample_rate, fn, positive=True)
+        for name, value in (("measure_freq", measure_freq), ("search_time", search_time),
+                            ("trigger_time", trigger_time), ("noise_up_time", noise_up_time),
+                            ("noise_down_time", noise_down_time), ("measure_smooth_time", measure_smooth_time),
+                            ("lp_lifter_freq", lp_lifter_freq), ("hp_lifter_freq", hp_lifter_freq)):
+            _check_number(name, value, fn, positive=True)
+    if measure_duration is None:
+        measure_duration = 2.0 / measure_freq
     measure_len = int(sample_rate * measure_duration + 0.5)
     dft_len = 16
     while dft_len < measure_len:
@@ -92,7 +95,7 @@ def vad(
     flat = waveform.reshape(-1, shape[-1])
     channels, length = flat.shape
     ends = list(range(measure_len, length, period))  # window i covers [end - measure_len, end)
-    if not ends or channels == 0:
+    if len(ends) == 0 or channels == 0:
         return _untriggered(waveform, fixed_pre_trigger)
     # All measurement windows at once: (channels, frames, measure_len) -> |rfft| in the filter band.
     frames = flat.to(f64).unfold(-1, measure_len, period)[:, : len(ends)]
@@ -118,7 +121,7 @@ def vad(
         noise = noise * noise_mult + power * (1 - noise_mult)
         clean = torch.sqrt(torch.clamp(power - noise_reduction_amount * noise, min=0))
         cepstrum = torch.fft.rfft(clean * cepstrum_window, n=dft_len // 2)  # zero-padded as in sox
-        energy = cepstrum[:, cep_start:cep_end].abs().pow(2).sum(-1).tolist()
+        energy: List[float] = cepstrum[:, cep_start:cep_end].abs().pow(2).sum(-1).tolist()
         for ch in range(channels):
             e = energy[ch]
             meas = max(0.0, 21 + (math.log(e / (cep_end - cep_start)) if e > 0 else -math.inf))
@@ -147,11 +150,11 @@ def _untriggered(waveform: torch.Tensor, fixed_pre_trigger: int) -> torch.Tensor
     return waveform
 
 
-def _flush_count(measures, index: int, trigger_level: float, gap_len: int, current: int) -> int:
+def _flush_count(measures: List[float], index: int, trigger_level: float, gap_len: int, current: int) -> int:
     """sox's look-back: how many of the last measures (newest first) belong to the triggered sound."""
     n = len(measures)
     k = index
-    j_trigger = j_zero = n
+    j_trigger, j_zero = n, n
     for j in range(n):
         if measures[k] >= trigger_level and j <= j_trigger + gap_len:
             j_zero = j_trigger = j
