@@ -38,3 +38,18 @@ def test_clip_false_keeps_headroom():
     torch.testing.assert_close(apply_effects_tensor(loud, 8000, [["gain", "0"]])[0], torch.tensor([[1.0, -1.0, 0.5]]))
     torch.testing.assert_close(apply_effects_tensor(loud, 8000, [["gain", "0"]], clip=False)[0], loud)
 
+
+
+# Effects on a full-scale tone at torchaudio's own sox-test tolerance (rtol 1.3e-6, atol 1e-5): `vol 3` and `hilbert`
+# overshoot full scale (off by up to 2.0 and 0.07 without the chain's saturation); the others come close to it.
+SATURATING = [["vol", "3"], ["dcshift", "1.0"], ["dcshift", "-1.0"], ["overdrive"], ["contrast", "100"], ["gain", "-l", "-6"],
+              ["echo", "0.8", "0.9", "1000", "0.3", "1800", "0.25"], ["chorus", "0.7", "0.9", "55", "0.4", "0.25", "2", "-t"],
+              ["equalizer", "300", "10", "5"], ["treble", "3"], ["hilbert"], ["sinc", "3k"], ["tremolo", "300", "40"]]
+
+
+@pytest.mark.parametrize("effect", SATURATING, ids=" ".join)
+def test_saturating_effects_match_sox_samples(effect):
+    x = full_scale_sine(8000)
+    expected, _ = run_sox(x, 8000, [effect])
+    got, _ = apply_effects_tensor(x.float(), 8000, [effect])
+    torch.testing.assert_close(got.double(), expected, rtol=1.3e-6, atol=1e-5)
