@@ -15,7 +15,6 @@ import math
 from typing import NamedTuple, Optional, Tuple
 
 import torch
-from torch.nn.functional import conv1d as nnf_conv1d
 from torch.nn.functional import pad as nnf_pad
 
 from .._internal.cache import cached
@@ -163,7 +162,7 @@ def _dense_kernel(orig: int, new: int, lowpass_filter_width: int, rolloff: float
                   dtype: torch.dtype, device: torch.device) -> Tuple[torch.Tensor, int]:
     """torchaudio's dense ``(new, 1, 2 * width + orig)`` kernel for reduced rates (the TorchScript path).
 
-    The same windowed sinc as :func:`_kernel` (built in float64), laid out for one strided ``conv1d``.
+    The same windowed sinc as :func:`_kernel` (built in float64), one row of taps per output phase.
     """
     base = min(orig, new) * rolloff
     width = int(math.ceil(lowpass_filter_width * orig / base))
@@ -183,15 +182,16 @@ def _dense_kernel(orig: int, new: int, lowpass_filter_width: int, rolloff: float
 
 
 def _apply_dense(x: torch.Tensor, kernel: torch.Tensor, width: int, orig: int, new: int) -> torch.Tensor:
-    """Resample ``(..., time)`` with a :func:`_dense_kernel` by one strided ``conv1d``."""
+    """Resample ``(..., time)`` with a :func:`_dense_kernel`: each output phase a dot product with a strided window."""
     shape = x.shape
     length = shape[-1]
     x = x.reshape(-1, length)
     target = -(-new * length // orig)
     if x.shape[0] == 0:
         return x.new_zeros(list(shape[:-1]) + [target])
-    y = nnf_conv1d(nnf_pad(x, [width, width + orig]).unsqueeze(1), kernel, stride=orig)
-    y = y.transpose(1, 2).reshape(x.shape[0], -1)[:, :target]
+    # the strided windows times the (new, taps) kernel: several times faster on CPU than a 1-channel conv1d
+    windows = nnf_pad(x, [width, width + orig]).unfold(-1, kernel.shape[-1], orig)  # (batch, frames, taps)
+    y = (windows @ kernel.reshape(new, -1).t()).reshape(x.shape[0], -1)[:, :target]
     return y.reshape(list(shape[:-1]) + [target])
 
 
@@ -205,7 +205,7 @@ def _resample_script(
     beta: Optional[float] = None,
     quality: Optional[str] = None,
 ) -> torch.Tensor:
-    """What ``torch.jit.script(resample)`` compiles: the same kernel, evaluated densely by ``conv1d``."""
+    """What ``torch.jit.script(resample)`` compiles: the same kernel, evaluated densely (one product per window)."""
     if quality is not None:
         lowpass_filter_width, rolloff, resampling_method, preset_beta = _preset(quality)
         beta = preset_beta
