@@ -33,7 +33,7 @@ from .._internal.checks import (
     check_positive,
     check_tensor,
 )
-from .._internal.dtypes import real_dtype, restore, upcast
+from .._internal.dtypes import restore, upcast
 from .._internal.script import real_dtype_s, restore_s, scripted_as, upcast_s
 from ._resampling import _resample_script
 
