@@ -26,11 +26,8 @@ _METHODS = ("sinc_interp_hann", "sinc_interp_kaiser")
 
 
 def _default_kaiser_beta() -> float:
-    # a function, not only a global: TorchScript cannot read float globals
+    # torchaudio's default Kaiser beta (a function: TorchScript cannot read float globals)
     return 14.769656459379492
-
-
-_DEFAULT_KAISER_BETA = _default_kaiser_beta()
 
 # Named quality presets: (lowpass_filter_width, rolloff, resampling_method, beta).
 # Kaiser-windowed sincs whose stopband starts at the new Nyquist frequency (no aliasing), with the
@@ -94,6 +91,22 @@ class _Kernel(NamedTuple):
     block_new: int  # output samples per block
 
 
+def _windowed_sinc(t: torch.Tensor, lowpass_filter_width: int, method: str, beta: Optional[float],
+                   scale: float) -> torch.Tensor:
+    """torchaudio's filter taps at ``t`` (float64, in units of the base frequency's period): a sinc clamped to
+    ``+-lowpass_filter_width`` zero crossings, windowed by Hann or Kaiser(``beta``), times ``scale``."""
+    t = t.clamp(-lowpass_filter_width, lowpass_filter_width)
+    if method == "sinc_interp_hann":
+        window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
+    else:
+        b = torch.tensor(_default_kaiser_beta() if beta is None else float(beta), dtype=t.dtype, device=t.device)
+        window = torch.i0(b * torch.sqrt((1 - (t / lowpass_filter_width) ** 2).clamp(min=0))) / torch.i0(b)
+    t = t * math.pi
+    safe = torch.where(t == 0, torch.ones_like(t), t)
+    sinc = torch.where(t == 0, torch.ones_like(t), torch.sin(safe) / safe)
+    return sinc * window * scale
+
+
 @cached(maxsize=32)
 def _kernel(
     orig: int,
@@ -139,17 +152,7 @@ def _kernel(
     offset = offset.to(f64)[:, :, None]  # (NG, span, 1): input offset relative to the block start
     phase = phase_at.clamp(min=0).to(f64)[:, None, :]  # (NG, 1, slots)
     # torchaudio: t = (-i / new + (j - width) / orig) * base, clamped to +-lowpass_filter_width
-    t = (offset / orig - phase / new) * base
-    t = t.clamp(-lowpass_filter_width, lowpass_filter_width)
-    if method == "sinc_interp_hann":
-        window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
-    else:
-        b = torch.tensor(_DEFAULT_KAISER_BETA if beta is None else float(beta), dtype=f64, device=device)
-        window = torch.i0(b * torch.sqrt((1 - (t / lowpass_filter_width) ** 2).clamp(min=0))) / torch.i0(b)
-    t = t * math.pi
-    safe = torch.where(t == 0, torch.ones_like(t), t)
-    sinc = torch.where(t == 0, torch.ones_like(t), torch.sin(safe) / safe)
-    weights = sinc * window * (base / orig)
+    weights = _windowed_sinc((offset / orig - phase / new) * base, lowpass_filter_width, method, beta, base / orig)
     # Only torchaudio's taps count: for a phase of the s-th reduced block inside ours, offsets
     # s * orig - width .. s * orig + width + orig - 1.
     local = offset - torch.div(phase, new, rounding_mode="floor") * orig
@@ -169,16 +172,7 @@ def _dense_kernel(orig: int, new: int, lowpass_filter_width: int, rolloff: float
     f64 = torch.float64
     offset = torch.arange(-width, width + orig, dtype=f64, device=device).view(1, 1, -1) / orig
     t = (offset - torch.arange(new, dtype=f64, device=device).view(-1, 1, 1) / new) * base
-    t = t.clamp(-lowpass_filter_width, lowpass_filter_width)
-    if method == "sinc_interp_hann":
-        window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
-    else:
-        b = torch.tensor(_default_kaiser_beta() if beta is None else float(beta), dtype=f64, device=device)
-        window = torch.i0(b * torch.sqrt((1 - (t / lowpass_filter_width) ** 2).clamp(min=0))) / torch.i0(b)
-    t = t * math.pi
-    safe = torch.where(t == 0, torch.ones_like(t), t)
-    sinc = torch.where(t == 0, torch.ones_like(t), torch.sin(safe) / safe)
-    return (sinc * window * (base / orig)).to(dtype), width
+    return _windowed_sinc(t, lowpass_filter_width, method, beta, base / orig).to(dtype), width
 
 
 def _apply_dense(x: torch.Tensor, kernel: torch.Tensor, width: int, orig: int, new: int) -> torch.Tensor:
