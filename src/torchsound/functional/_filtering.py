@@ -32,6 +32,7 @@ from ._filtering_script import (  # TorchScript twins
 
 _BLOCK = 32  # samples per block of the all-pole part (matmul cost per sample ~ _BLOCK)
 _GROUP = 16  # blocks per group in the recursive scan over block states
+_MAX_CANCELLATION = 1e4  # largest growth of rounding allowed in a block's products (see _accurate_block)
 
 
 def _powers(mat: torch.Tensor, count: int) -> torch.Tensor:
@@ -84,8 +85,8 @@ def _companion(a: torch.Tensor) -> torch.Tensor:
     return torch.cat([-a[:, 1:].unsqueeze(1), shift[1:].expand(filters, order - 1, order)], dim=1)
 
 
-def _contractive_basis(comp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(R, R^-1)`` with ``R A R^-1`` a contraction, from the Lyapunov equation ``P - A^T P A = I``, ``P = R^T R``.
+def _contractive_basis(comp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(R, R^-1, found)`` with ``R A R^-1`` a contraction, from the Lyapunov equation ``P - A^T P A = I``, ``P = R^T R``.
 
     For a stable ``A`` such a ``P`` exists and is positive definite; for an unstable one the
     Cholesky factorisation fails and the identity is used (the output then grows, as it must).
@@ -102,7 +103,7 @@ def _contractive_basis(comp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     lower = torch.where(ok[:, None, None], torch.nan_to_num(lower), eye)
     upper = lower.transpose(-1, -2)  # R with P = R^T R
     upper_inv = torch.linalg.solve_triangular(upper, eye.expand_as(upper), upper=True)
-    return upper, upper_inv
+    return upper, upper_inv, ok
 
 
 def _block_matrices(b: torch.Tensor, a: torch.Tensor, block: int):
@@ -118,7 +119,7 @@ def _block_matrices(b: torch.Tensor, a: torch.Tensor, block: int):
     comp = _companion(a)
     # Work in a basis where the state matrix is a contraction (||A'|| < 1): powers then never grow,
     # so high-order filters with clustered poles keep full precision (see _contractive_basis).
-    basis, basis_inv = _contractive_basis(comp)
+    basis, basis_inv, found = _contractive_basis(comp)
     pows = _powers(basis @ comp @ basis_inv, block + 1)  # (F, L+1, p, p)
     row = basis_inv[:, 0:1, :].unsqueeze(1)  # e0^T R^-1
     col = basis[:, :, 0:1].unsqueeze(1)  # R e0
@@ -136,7 +137,24 @@ def _block_matrices(b: torch.Tensor, a: torch.Tensor, block: int):
     ends = torch.arange(block - 1, block - 1 - order, -1, device=b.device)  # rows (y[L-1], ..., y[L-p])
     tail_within = basis @ within[:, ends]
     tail_previous = basis @ previous[:, ends]
-    return within, previous, state_gain, tail_within, tail_previous, pows[:, block]
+    return within, previous, state_gain, tail_within, tail_previous, pows[:, block], impulse, found
+
+
+def _accurate_block(impulse: torch.Tensor, within: torch.Tensor, b: torch.Tensor, order: int) -> int:
+    """The longest block (at least ``order``) whose products stay accurate, from a first build's operators.
+
+    Root cause of the precision loss of high-order high-pass filters: ``within = all_pole @ fir`` forms
+    the response ``g`` of ``b / a`` from the all-pole response ``h`` (tens of thousands for poles near
+    z = 1) and alternating binomial taps ``b`` that cancel it, so rounding is ``eps * max|h| * sum|b| / max|g|``
+    relative; the block-end state (the last ``order`` outputs) carries that error into every later block,
+    amplified again by ``h``. ``h`` grows along the block, so shorter blocks lose less (9th-order
+    Butterworth high-pass at 850 Hz / 22.05 kHz: 6e-4 at 32 samples, 8e-7 at 9). Low-pass and
+    moderate filters (no cancellation) keep the full block.
+    """
+    cancellation = impulse.abs().cummax(dim=-1).values * b.abs().sum(-1, keepdim=True)
+    cancellation = cancellation / within[:, :, 0].abs().amax(-1, keepdim=True).clamp_min(1e-300)
+    ok = (cancellation <= _MAX_CANCELLATION).all(dim=0).long().cumprod(0)  # leading run of accurate lengths
+    return max(order, int(ok.sum()))
 
 
 def _iir(x: torch.Tensor, b: torch.Tensor, a: torch.Tensor, clamp: bool) -> torch.Tensor:
@@ -151,8 +169,17 @@ def _iir(x: torch.Tensor, b: torch.Tensor, a: torch.Tensor, clamp: bool) -> torc
     pad = num_blocks * block - length
     if pad:
         x = torch.nn.functional.pad(x, (0, pad))
-    mats = [m.to(x.dtype) for m in _block_matrices(b, a, block)]
-    within, previous, state_gain, tail_within, tail_previous, step = mats
+    mats = _block_matrices(b, a, block)
+    if order > 2 and not torch.compiler.is_compiling() and not _has_contractive_basis(a, mats[-1]):
+        return _iir_by_recursion(x[..., :length], b, a, clamp)
+    if order > 2 and x.dtype == torch.float64 and not torch.compiler.is_compiling():  # float32: bulk rounding dominates
+        accurate = _accurate_block(mats[-2], mats[0], b, order)
+        if accurate < block:
+            block = accurate
+            num_blocks = -(-length // block)
+            x = torch.nn.functional.pad(x[..., :length], (0, num_blocks * block - length))
+            mats = _block_matrices(b, a, block)
+    within, previous, state_gain, tail_within, tail_previous, step = [m.to(x.dtype) for m in mats[:-2]]
     xb = x.reshape(batch, filters, num_blocks, block)
     y = _mm(xb, within)  # zero-state response of each block to its own input
     if num_blocks > 1:
@@ -168,6 +195,42 @@ def _iir(x: torch.Tensor, b: torch.Tensor, a: torch.Tensor, clamp: bool) -> torc
     if clamp:
         y = y.clamp_(-1.0, 1.0)
     return y.reshape(batch, filters, num_blocks * block)[..., :length]
+
+
+def _has_contractive_basis(a: torch.Tensor, found: torch.Tensor) -> bool:
+    """Whether the block method may run: every filter got a contractive basis (``found``, from
+    :func:`_contractive_basis`), or is unstable (its output grows whatever the method, so it keeps the fast path).
+
+    For a stable filter whose Lyapunov solution is too ill-conditioned for a Cholesky factor (e.g. a
+    7th-order Butterworth high-pass at 200 Hz / 22.05 kHz, condition ~1e17) the block method would run
+    in the companion basis, whose matrix powers overflow numerically (outputs of 1e93 were seen).
+    """
+    if bool(found.all()):
+        return True
+    unstable = torch.linalg.eigvals(_companion(a.detach())).abs().amax(-1) >= 1
+    return bool((found | unstable).all())
+
+
+def _iir_by_recursion(x: torch.Tensor, b: torch.Tensor, a: torch.Tensor, clamp: bool) -> torch.Tensor:
+    """The difference equation sample by sample (FIR part at once, then the all-pole recursion).
+
+    Slow (a Python step per sample, as torchaudio's own fallback) but exact to rounding: used only for
+    filters the block method cannot represent stably (see :func:`_has_contractive_basis`).
+    """
+    batch, filters, length = x.shape
+    order = a.shape[-1] - 1
+    taps = b.shape[-1]
+    windows = torch.nn.functional.pad(x, (taps - 1, 0)).unfold(-1, taps, 1)  # (B, F, N, taps), oldest first
+    u = (windows * b.flip(-1).to(x.dtype)[None, :, None, :]).sum(-1)
+    feedback = a[:, 1:].to(x.dtype)  # (F, p), for (y[n-1], ..., y[n-p])
+    history = x.new_zeros(batch, filters, order)
+    outputs = []
+    for n in range(length):
+        current = u[..., n] - (history * feedback).sum(-1)
+        outputs.append(current)
+        history = torch.cat([current.unsqueeze(-1), history[..., :-1]], dim=-1)
+    y = torch.stack(outputs, dim=-1)
+    return y.clamp(-1.0, 1.0) if clamp else y
 
 
 def _mm_add_(y: torch.Tensor, x: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
