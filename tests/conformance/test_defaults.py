@@ -141,3 +141,14 @@ def test_kaldi_batch_equals_loop_in_default_mode(speech):
     batched = torchsound.compliance.kaldi.fbank(clips, num_mel_bins=40)
     for i in range(clips.shape[0]):
         torch.testing.assert_close(batched[i], torchsound.compliance.kaldi.fbank(clips[i], num_mel_bins=40), **tol("float32"))
+
+
+@pytest.mark.parametrize("name", list(_FEATURES))
+def test_kaldi_dither_draws_like_torchaudio(name, torchaudio28):
+    """With dither, the same global-generator seed gives torchaudio's noise (same draw shape and order)."""
+    waveform = make_noise(1, 0.5)
+    torch.manual_seed(5)
+    ours = getattr(torchsound.compliance.kaldi, name)(waveform, dither=1.0)
+    torch.manual_seed(5)
+    ref = getattr(torchaudio28.compliance.kaldi, name)(waveform, dither=1.0)
+    torch.testing.assert_close(ours, ref, **tol("float32_fft"))
