@@ -60,15 +60,17 @@ def kaldi_fbank_kind(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """Kaldi ``compute-fbank-feats`` without dither: 80 log mel bins of the first channel, (frame, bin)."""
     from torchsound.compliance import kaldi
 
-    # Kaldi's tools read 16-bit integer samples; scale so the numbers match theirs.
-    return kaldi.fbank(waveform * 32768, num_mel_bins=N_MELS, sample_frequency=sample_rate, energy_floor=0.0)
+    # Kaldi's tools read 16-bit integer samples; scale so the numbers match theirs. precise=True: Kaldi's numbers
+    # with float64-built tables (the default rounds as torchaudio does).
+    return kaldi.fbank(waveform * 32768, num_mel_bins=N_MELS, sample_frequency=sample_rate, energy_floor=0.0, precise=True)
 
 
 def kaldi_mfcc_kind(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """Kaldi ``compute-mfcc-feats`` defaults without dither: 13 cepstra, C0 = log energy, (frame, ceps)."""
     from torchsound.compliance import kaldi
 
-    return kaldi.mfcc(waveform * 32768, num_ceps=N_MFCC, sample_frequency=sample_rate, use_energy=True, energy_floor=0.0)
+    return kaldi.mfcc(waveform * 32768, num_ceps=N_MFCC, sample_frequency=sample_rate, use_energy=True, energy_floor=0.0,
+                      precise=True)
 
 
 FEATURE_KINDS: Dict[str, Callable[[torch.Tensor, int], torch.Tensor]] = {
