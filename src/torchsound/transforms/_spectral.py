@@ -42,6 +42,16 @@ def _apply_fb(specgram: torch.Tensor, fb: torch.Tensor) -> torch.Tensor:
     return restore_s(torch.matmul(x.transpose(-1, -2), fb.to(x.dtype)).transpose(-1, -2), orig_dtype)
 
 
+def _pad_mode_for(fn: str, pad_mode: Optional[str], center: bool) -> str:
+    """Check ``pad_mode``; ``None`` is accepted without centering (nothing is padded), as torchaudio does."""
+    if pad_mode is None:
+        if center:
+            raise ValueError(f"{fn}: pad_mode=None needs center=False (centering pads the signal); got center=True")
+        return "reflect"  # never used: without centering no frame reaches past the signal
+    check_choice("pad_mode", pad_mode, _spectral._PAD_MODES, fn=fn)
+    return pad_mode
+
+
 class Spectrogram(torch.nn.Module):
     r"""Spectrogram of a waveform (see :func:`torchsound.functional.spectrogram`).
 
@@ -74,7 +84,7 @@ class Spectrogram(torch.nn.Module):
         super().__init__()
         self.n_fft = n_fft
         self.win_length, self.hop_length = _resolve("Spectrogram", n_fft, win_length, hop_length)
-        check_choice("pad_mode", pad_mode, _spectral._PAD_MODES, fn="Spectrogram")
+        pad_mode = _pad_mode_for("Spectrogram", pad_mode, center)
         self.register_buffer("window", _make_window(window_fn, self.win_length, wkwargs))
         self.pad = pad
         self.power = power
@@ -115,7 +125,7 @@ class InverseSpectrogram(torch.nn.Module):
         super().__init__()
         self.n_fft = n_fft
         self.win_length, self.hop_length = _resolve("InverseSpectrogram", n_fft, win_length, hop_length)
-        check_choice("pad_mode", pad_mode, _spectral._PAD_MODES, fn="InverseSpectrogram")
+        pad_mode = _pad_mode_for("InverseSpectrogram", pad_mode, center)
         self.register_buffer("window", _make_window(window_fn, self.win_length, wkwargs))
         self.pad = pad
         self.normalized = normalized
