@@ -35,7 +35,7 @@ from .._internal.checks import (
 )
 from .._internal.dtypes import restore, upcast
 from .._internal.script import real_dtype_s, restore_s, scripted_as, upcast_s
-from ._resampling import _resample_script
+from ._resampling import resample
 
 _PAD_MODES = ("reflect", "constant", "replicate", "circular")
 _NORMALIZED = (False, True, "window", "frame_length")
@@ -685,7 +685,7 @@ def _pitch_shift_script(
     window: Optional[torch.Tensor] = None,
     pad_mode: str = "reflect",
 ) -> torch.Tensor:
-    """What ``torch.jit.script(pitch_shift)`` compiles: :func:`pitch_shift` with ``torch.stft`` framing."""
+    """:func:`pitch_shift` after validation (eager calls it; ``torch.jit.script(pitch_shift)`` compiles it)."""
     x, orig_dtype = upcast_s(waveform)
     win_length = win_length if win_length is not None else n_fft
     hop_length = hop_length if hop_length is not None else win_length // 4
@@ -697,12 +697,16 @@ def _pitch_shift_script(
         return waveform.clone()
     rate = 2.0 ** (-float(n_steps) / bins_per_octave)
     win = _padded_window(window, n_fft, x.dtype)
-    spec = _stft_script(x, n_fft, hop_length, win, True, pad_mode, True).transpose(-1, -2)
+    if torch.jit.is_scripting():
+        spec = _stft_script(x, n_fft, hop_length, win, True, pad_mode, True)
+    else:
+        spec = _stft(x, n_fft, hop_length, win, True, pad_mode, True, "pitch_shift")
+    spec = spec.transpose(-1, -2)
     advance = torch.linspace(0, math.pi * hop_length, spec.shape[-2], device=x.device, dtype=x.dtype)[..., None]
     stretched = phase_vocoder(spec, rate, advance)
     stretched_len = int(round(shape[-1] / rate))
     y = _istft(stretched, n_fft, hop_length, win, True, True, stretched_len)
-    y = _resample_script(y, int(sample_rate / rate), sample_rate)
+    y = resample(y, int(sample_rate / rate), sample_rate)
     if y.shape[-1] > shape[-1]:
         y = y[..., : shape[-1]]
     else:
@@ -737,34 +741,17 @@ def pitch_shift(
     Shape:
         waveform: ``(..., time)``; output: ``(..., time)``.
     """
-    from ._resampling import resample
-
     fn = "pitch_shift"
     check_float("waveform", waveform, fn=fn)
     check_int("sample_rate", sample_rate, fn=fn, minimum=1)
     check_int("bins_per_octave", bins_per_octave, fn=fn, minimum=1)
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, float)):
         raise TypeError(f"{fn}: n_steps must be a number, got {type(n_steps).__name__} {n_steps!r}")
-    x, orig_dtype = upcast(waveform)
+    x, _ = upcast(waveform)
     win_length, hop_length, window = _default_stft_args(n_fft, win_length, hop_length, window, x.dtype, x.device)
     _check_stft_args(fn, n_fft, hop_length, win_length, window, pad_mode, False)
-    shape = x.shape
-    x = x.reshape(-1, shape[-1])
-    if n_steps == 0:
-        return waveform.clone()
-    rate = 2.0 ** (-float(n_steps) / bins_per_octave)
-    win = window.to(x.dtype)
-    spec = _stft(x, n_fft, hop_length, _padded_window(win, n_fft, x.dtype), True, pad_mode, True, fn).transpose(-1, -2)
-    advance = torch.linspace(0, math.pi * hop_length, spec.shape[-2], device=x.device, dtype=x.dtype)[..., None]
-    stretched = phase_vocoder(spec, rate, advance)
-    stretched_len = int(round(shape[-1] / rate))
-    y = _istft(stretched, n_fft, hop_length, _padded_window(win, n_fft, x.dtype), True, True, stretched_len)
-    y = resample(y, int(sample_rate / rate), sample_rate)
-    if y.shape[-1] > shape[-1]:
-        y = y[..., : shape[-1]]
-    else:
-        y = nnf.pad(y, (0, shape[-1] - y.shape[-1]))
-    return restore(y.reshape(shape), orig_dtype)
+    return _pitch_shift_script(waveform, sample_rate, n_steps, bins_per_octave, n_fft, win_length, hop_length, window,
+                               pad_mode)
 
 
 def spectral_centroid(
