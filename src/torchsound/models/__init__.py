@@ -1,6 +1,10 @@
-"""Model architectures (not yet implemented in torchsound; see the README's compatibility table)."""
+"""Model architectures with torchaudio 2.8's names, state_dict keys and numerics."""
 
 from .._internal.lazy import attach
 
-# No names yet: a torchaudio name asked for here raises an error saying torchsound does not provide it yet.
-__getattr__, __dir__, __all__ = attach(__name__, {})
+# A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
+_NAMES = {
+    "Wav2Letter": ".wav2letter",
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _NAMES)
