@@ -5,6 +5,7 @@ from .._internal.lazy import attach
 # A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
 _NAMES = {
     "Wav2Letter": ".wav2letter",
+    "DeepSpeech": ".deepspeech",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
