@@ -436,3 +436,27 @@ def test_eager_validation_unchanged_and_scripted_code_has_no_python_checks():
         F.mask_along_axis(_spec(), 10, 0.0, 1, p=1.5)
     graph = str(torch.jit.script(F.spectrogram).graph)
     assert "prim::PythonOp" not in graph
+
+
+def test_rnnt_loss_scripts_with_eager_loss_and_gradient():
+    # torchaudio 2.8 scripts RNNTLoss through its compiled op, which the pure-Python oracle lacks (so the
+    # oracle is listed as unscriptable above); ours scripts, with the eager loss and gradient (clamp <= 0)
+    import torchsound.transforms as T
+
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 5, 4, 6, generator=g, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(1, 6, (2, 3), generator=g, dtype=torch.int32)
+    logit_lengths = torch.tensor([5, 4], dtype=torch.int32)
+    target_lengths = torch.tensor([3, 2], dtype=torch.int32)
+    for reduction in ("none", "mean", "sum"):
+        module = T.RNNTLoss(blank=0, reduction=reduction)
+        scripted = _roundtrip(torch.jit.script(module))
+        eager = module(logits, targets, logit_lengths, target_lengths)
+        got = scripted(logits, targets, logit_lengths, target_lengths)
+        torch.testing.assert_close(got, eager, **tol("float64"))
+        (grad_eager,) = torch.autograd.grad(eager.sum(), logits)
+        (grad_got,) = torch.autograd.grad(got.sum(), logits)
+        torch.testing.assert_close(grad_got, grad_eager, **tol("float64"))
+    clamped = torch.jit.script(T.RNNTLoss(blank=0, clamp=1.0))
+    with pytest.raises(torch.jit.Error, match="clamp > 0 with gradients needs eager mode"):
+        clamped(logits, targets, logit_lengths, target_lengths)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from .._internal.dtypes import restore, upcast
 
 __all__ = ["rnnt_loss"]
 
-# stands for log(0): finite so that logaddexp of two "impossible" cells has a finite gradient
-_LOG_ZERO = -1e30
+
+
+def _log_zero() -> float:
+    """Stands for log(0): finite so that logaddexp of two "impossible" cells has a finite gradient
+    (a function: TorchScript reads no float globals)."""
+    return -1e30
 
 
 class _ClampGrad(torch.autograd.Function):
@@ -38,19 +44,20 @@ def _skew(lattice: torch.Tensor, n_diagonals: int) -> torch.Tensor:
     t = n - torch.arange(width, device=lattice.device)
     valid = (t >= 0) & (t < n_frames)
     index = t.clamp(0, n_frames - 1).unsqueeze(0).expand(lattice.shape[0], -1, -1)
-    return torch.where(valid, lattice.gather(1, index), _LOG_ZERO)
+    return torch.where(valid, lattice.gather(1, index), _log_zero())
 
 
-def _costs(logits, targets, logit_lengths, target_lengths, blank, fused_log_softmax):
+def _costs(logits: torch.Tensor, targets: torch.Tensor, logit_lengths: torch.Tensor, target_lengths: torch.Tensor,
+           blank: int, fused_log_softmax: bool) -> torch.Tensor:
     log_probs = logits.log_softmax(-1) if fused_log_softmax else logits
-    batch, n_frames, width, _ = log_probs.shape  # width = max_U + 1
+    batch, n_frames, width = log_probs.shape[0], log_probs.shape[1], log_probs.shape[2]  # width = max_U + 1
     blank_lp = log_probs[..., blank]  # (B, T, U+1)
     labels = targets.long().clamp(0, log_probs.shape[-1] - 1)
     emit_lp = log_probs[:, :, :-1, :].gather(-1, labels[:, None, :, None].expand(-1, n_frames, -1, 1)).squeeze(-1)
-    emit_lp = torch.cat([emit_lp, torch.full_like(blank_lp[:, :, :1], _LOG_ZERO)], dim=2)  # (B, T, U+1)
+    emit_lp = torch.cat([emit_lp, torch.full_like(blank_lp[:, :, :1], _log_zero())], dim=2)  # (B, T, U+1)
     n_diagonals = n_frames + width - 1
     blank_skew, emit_skew = _skew(blank_lp, n_diagonals), _skew(emit_lp, n_diagonals)
-    pad = torch.full_like(blank_lp[:, 0, :1], _LOG_ZERO)
+    pad = torch.full_like(blank_lp[:, 0, :1], _log_zero())
     # alpha on diagonal n = t + u, indexed by u
     alpha = torch.cat([torch.zeros_like(pad), pad.expand(-1, width - 1)], dim=1)
     diagonals = [alpha]
@@ -106,17 +113,18 @@ def rnnt_loss(
         - logit_lengths, target_lengths: ``(batch,)``
         - output: ``(batch,)`` for ``"none"``, else a scalar
     """
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"rnnt_loss: reduction must be one of 'none', 'mean' or 'sum', got {reduction!r}")
-    if not isinstance(logits, torch.Tensor) or logits.ndim != 4 or not logits.is_floating_point():
-        raise ValueError("rnnt_loss: logits must be a 4-D floating-point tensor (batch, max_T, max_U + 1, classes), got "
-                         f"{getattr(logits, 'shape', type(logits).__name__)}")
-    for name, value, ndim in (("targets", targets, 2), ("logit_lengths", logit_lengths, 1), ("target_lengths", target_lengths, 1)):
-        if not isinstance(value, torch.Tensor) or value.ndim != ndim or value.dtype not in (torch.int32, torch.int64):
-            raise ValueError(f"rnnt_loss: {name} must be a {ndim}-D int32 or int64 tensor, got "
-                             f"{getattr(value, 'shape', type(value).__name__)} {getattr(value, 'dtype', '')}")
-        if value.shape[0] != logits.shape[0]:
-            raise ValueError(f"rnnt_loss: {name} must have batch size {logits.shape[0]}, got {value.shape[0]}")
+    if not torch.jit.is_scripting():  # validation (eager only: it uses Python's types)
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(f"rnnt_loss: reduction must be one of 'none', 'mean' or 'sum', got {repr(reduction)}")
+        if not isinstance(logits, torch.Tensor) or logits.ndim != 4 or not logits.is_floating_point():
+            raise ValueError("rnnt_loss: logits must be a 4-D floating-point tensor (batch, max_T, max_U + 1, classes), got "
+                             f"{getattr(logits, 'shape', type(logits).__name__)}")
+        for name, value, ndim in (("targets", targets, 2), ("logit_lengths", logit_lengths, 1), ("target_lengths", target_lengths, 1)):
+            if not isinstance(value, torch.Tensor) or value.ndim != ndim or value.dtype not in (torch.int32, torch.int64):
+                raise ValueError(f"rnnt_loss: {name} must be a {ndim}-D int32 or int64 tensor, got "
+                                 f"{getattr(value, 'shape', type(value).__name__)} {getattr(value, 'dtype', '')}")
+            if value.shape[0] != logits.shape[0]:
+                raise ValueError(f"rnnt_loss: {name} must have batch size {logits.shape[0]}, got {value.shape[0]}")
     n_classes = logits.shape[-1]
     if blank < 0:
         blank = n_classes + blank
@@ -128,16 +136,19 @@ def rnnt_loss(
     if logits.shape[2] != targets.shape[1] + 1:
         raise ValueError(f"rnnt_loss: need logits.shape[2] == targets.shape[1] + 1, got {logits.shape[2]} and "
                          f"{targets.shape[1]} + 1")
-    # value checks read the lengths back from the device; a compiled graph skips them
-    if not torch.compiler.is_compiling():
-        _check_lengths(logits, targets, logit_lengths, target_lengths)
-
     compute, dtype = upcast(logits)
-
-    def costs_fn(x):
-        return _costs(x, targets, logit_lengths, target_lengths, blank, fused_log_softmax)
-
-    costs = _ClampGrad.apply(compute, costs_fn, float(clamp)) if clamp > 0 else costs_fn(compute)
+    if torch.jit.is_scripting():
+        # TorchScript has no custom autograd functions: same loss, but its gradient would not be clamped
+        if clamp > 0 and logits.requires_grad:
+            raise RuntimeError("rnnt_loss: clamp > 0 with gradients needs eager mode (not TorchScript)")
+        costs = _costs(compute, targets, logit_lengths, target_lengths, blank, fused_log_softmax)
+    else:
+        # value checks read the lengths back from the device; a compiled graph skips them
+        if not torch.compiler.is_compiling():
+            _check_lengths(logits, targets, logit_lengths, target_lengths)
+        costs_fn = functools.partial(_costs, targets=targets, logit_lengths=logit_lengths,
+                                     target_lengths=target_lengths, blank=blank, fused_log_softmax=fused_log_softmax)
+        costs = _ClampGrad.apply(compute, costs_fn, float(clamp)) if clamp > 0 else costs_fn(compute)
     costs = restore(costs, dtype)
     if reduction == "mean":
         return costs.mean()
