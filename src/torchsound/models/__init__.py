@@ -6,6 +6,8 @@ from .._internal.lazy import attach
 _NAMES = {
     "Wav2Letter": ".wav2letter",
     "DeepSpeech": ".deepspeech",
+    "ConvTasNet": ".conv_tasnet",
+    "conv_tasnet_base": ".conv_tasnet",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
