@@ -4,6 +4,21 @@ from .._internal.lazy import attach
 
 # A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
 _NAMES = {
+    # wav2vec2 family (models/wav2vec2/)
+    "Wav2Vec2Model": ".wav2vec2",
+    "wav2vec2_model": ".wav2vec2",
+    "wav2vec2_base": ".wav2vec2",
+    "wav2vec2_large": ".wav2vec2",
+    "wav2vec2_large_lv60k": ".wav2vec2",
+    "wav2vec2_xlsr_300m": ".wav2vec2",
+    "wav2vec2_xlsr_1b": ".wav2vec2",
+    "wav2vec2_xlsr_2b": ".wav2vec2",
+    "hubert_base": ".wav2vec2",
+    "hubert_large": ".wav2vec2",
+    "hubert_xlarge": ".wav2vec2",
+    "wavlm_model": ".wav2vec2",
+    "wavlm_base": ".wav2vec2",
+    "wavlm_large": ".wav2vec2",
     "Wav2Letter": ".wav2letter",
     "DeepSpeech": ".deepspeech",
     "ConvTasNet": ".conv_tasnet",

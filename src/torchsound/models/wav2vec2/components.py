@@ -1,0 +1,576 @@
+"""Building blocks of the wav2vec 2.0 family (wav2vec2, HuBERT, WavLM).
+
+Submodule attribute names are torchaudio's: they define the state_dict keys, and checkpoint
+compatibility with torchaudio is the contract. Everything here is scriptable, pickles whole and
+runs under ``torch.compile``/``torch.export``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Tuple
+
+import torch
+from torch import Tensor, nn
+
+class LayerNorm(nn.LayerNorm):
+    """Layer norm over the channel axis of a ``(batch, channel, frame)`` tensor.
+
+    Shape:
+        input and output: ``(batch, channel, frame)``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        y = nn.functional.layer_norm(input.transpose(-2, -1), self.normalized_shape, self.weight, self.bias, self.eps)
+        return y.transpose(-2, -1)
+
+
+class ConvLayerBlock(nn.Module):
+    """One strided convolution of the feature extractor: conv, optional norm, GELU.
+
+    Shape:
+        x: ``(batch, in_channels, in_frame)`` -> ``(batch, out_channels, out_frame)`` with
+        ``out_frame = floor((in_frame - kernel_size) / stride) + 1``; ``length`` ``(batch,)`` likewise.
+    """
+
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, stride: int, bias: bool, layer_norm: Optional[nn.Module]
+    ):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.layer_norm = layer_norm
+        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size=kernel_size, stride=stride, bias=bias)
+
+    def forward(self, x: Tensor, length: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
+        x = self.conv(x)
+        if self.layer_norm is not None:
+            x = self.layer_norm(x)
+        x = nn.functional.gelu(x)
+        if length is not None:
+            # Frames the valid samples fill completely; never below zero.
+            length = torch.div(length - self.kernel_size, self.stride, rounding_mode="floor") + 1
+            length = torch.clamp(length, min=0)
+        return x, length
+
+
+class FeatureExtractor(nn.Module):
+    """Convolutional feature encoder: raw audio to frame features.
+
+    Shape:
+        x: ``(batch, time)`` -> ``(batch, frame, feature)``; ``length`` ``(batch,)`` -> ``(batch,)``.
+    """
+
+    def __init__(self, conv_layers: nn.ModuleList):
+        super().__init__()
+        self.conv_layers = conv_layers
+
+    def forward(self, x: Tensor, length: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
+        if x.ndim != 2:
+            raise ValueError(f"Wav2Vec2Model expects waveforms of shape (batch, time); got shape {list(x.shape)}")
+        if length is not None and (length.ndim != 1 or length.shape[0] != x.shape[0]):
+            raise ValueError(
+                f"Wav2Vec2Model expects lengths of shape (batch,) = [{x.shape[0]}]; got shape {list(length.shape)}"
+            )
+        x = x.unsqueeze(1)
+        for layer in self.conv_layers:
+            x, length = layer(x, length)
+        return x.transpose(1, 2), length
+
+
+class FeatureProjection(nn.Module):
+    """Layer norm, linear projection to the encoder width, dropout.
+
+    Shape:
+        ``(batch, frame, in_features)`` -> ``(batch, frame, out_features)``.
+    """
+
+    def __init__(self, in_features: int, out_features: int, dropout: float):
+        super().__init__()
+        self.layer_norm = nn.LayerNorm(in_features)
+        self.projection = nn.Linear(in_features, out_features)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.dropout(self.projection(self.layer_norm(x)))
+
+
+class _WeightNormWeight(nn.Module):
+    """The two tensors of a weight-normalised weight: magnitude ``original0`` (g), direction ``original1`` (v).
+
+    Named as torch's ``parametrizations.weight_norm`` names them, so the state_dict keys are the same, but a
+    plain module: it scripts, pickles and deep-copies whole, which a parametrized module does not.
+    """
+
+    def __init__(self, weight: Tensor, dim: int):
+        super().__init__()
+        self.dim = dim
+        reduce_dims = [d for d in range(weight.ndim) if d != dim]
+        self.reduce_dims: List[int] = reduce_dims
+        with torch.no_grad():
+            g = torch.linalg.vector_norm(weight, dim=reduce_dims, keepdim=True)
+        self.original0 = nn.Parameter(g)
+        self.original1 = nn.Parameter(weight.detach().clone())
+
+    def forward(self) -> Tensor:
+        v = self.original1
+        return v * (self.original0 / torch.linalg.vector_norm(v, dim=self.reduce_dims, keepdim=True))
+
+
+class _Parametrizations(nn.Module):
+    """Holds ``weight`` so that the keys read ``parametrizations.weight.original0/1``."""
+
+    def __init__(self, weight: _WeightNormWeight):
+        super().__init__()
+        self.weight = weight
+
+
+class WeightNormConv1d(nn.Module):
+    """``Conv1d`` with a weight-normalised kernel (norm over all axes but ``dim``).
+
+    Loads both checkpoint forms: ``parametrizations.weight.original0/1`` (torch >= 2.1) and the older
+    ``weight_g``/``weight_v``; a plain ``weight`` (a model whose weight norm was removed) is split into g and v.
+
+    Shape:
+        ``(batch, in_channels, frame)`` -> ``(batch, out_channels, frame_out)``.
+    """
+
+    __jit_unused_properties__ = ["weight"]
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, padding: int, groups: int, dim: int):
+        super().__init__()
+        # Built through nn.Conv1d so initialisation draws the same random numbers as torchaudio's.
+        conv = nn.Conv1d(in_channels, out_channels, kernel_size=kernel_size, padding=padding, groups=groups)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = kernel_size
+        self.padding = padding
+        self.groups = groups
+        self.parametrizations = _Parametrizations(_WeightNormWeight(conv.weight, dim))
+        self.bias = nn.Parameter(conv.bias.detach())
+        self._register_load_state_dict_pre_hook(self._upgrade_keys)
+
+    @property
+    def weight(self) -> Tensor:
+        """The effective kernel ``g * v / ||v||``."""
+        return self.parametrizations.weight()
+
+    def _upgrade_keys(self, state_dict, prefix, *args):
+        new = prefix + "parametrizations.weight.original"
+        if prefix + "weight_g" in state_dict:
+            state_dict[new + "0"] = state_dict.pop(prefix + "weight_g")
+        if prefix + "weight_v" in state_dict:
+            state_dict[new + "1"] = state_dict.pop(prefix + "weight_v")
+        if prefix + "weight" in state_dict and new + "1" not in state_dict:
+            w = state_dict.pop(prefix + "weight")
+            dims = self.parametrizations.weight.reduce_dims
+            state_dict[new + "0"] = torch.linalg.vector_norm(w, dim=dims, keepdim=True)
+            state_dict[new + "1"] = w
+
+    def forward(self, x: Tensor) -> Tensor:
+        return nn.functional.conv1d(x, self.parametrizations.weight(), self.bias, 1, self.padding, 1, self.groups)
+
+
+class ConvolutionalPositionalEmbedding(nn.Module):
+    """Relative positions from a wide grouped convolution (weight-normalised), then GELU.
+
+    Shape:
+        ``(batch, frame, feature)`` -> ``(batch, frame, feature)``.
+    """
+
+    def __init__(self, embed_dim: int, kernel_size: int, groups: int):
+        super().__init__()
+        self.embed_dim = embed_dim
+        self.kernel_size = kernel_size
+        self.conv = WeightNormConv1d(embed_dim, embed_dim, kernel_size, kernel_size // 2, groups, dim=2)
+        # An even kernel with padding k//2 yields one extra frame at the end.
+        self.num_remove: int = 1 if kernel_size % 2 == 0 else 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.conv(x.transpose(-2, -1))
+        if self.num_remove > 0:
+            x = x[..., : x.shape[-1] - self.num_remove]
+        return nn.functional.gelu(x).transpose(-2, -1)
+
+
+def _split_heads(x: Tensor, num_heads: int) -> Tensor:
+    batch, frames, dim = x.shape
+    return x.view(batch, frames, num_heads, dim // num_heads).transpose(1, 2)
+
+
+def _merge_heads(x: Tensor) -> Tensor:
+    batch, heads, frames, head_dim = x.shape
+    return x.transpose(1, 2).reshape(batch, frames, heads * head_dim)
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention with separate q/k/v projections (fused attention kernel).
+
+    Shape:
+        x: ``(batch, frame, embed_dim)``; attention_mask: additive, ``(batch, 1, frame, frame)``.
+        Returns ``((batch, frame, embed_dim), None)``; the ``None`` stands for WavLM's position bias.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
+        super().__init__()
+        head_dim = embed_dim // num_heads
+        if head_dim * num_heads != embed_dim:
+            raise ValueError(f"`embed_dim ({embed_dim})` is not divisible by `num_heads ({num_heads})`")
+        self.embed_dim = embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.head_dim = head_dim
+        self.scaling = head_dim**-0.5
+        self.k_proj = nn.Linear(embed_dim, embed_dim, bias=True)
+        self.v_proj = nn.Linear(embed_dim, embed_dim, bias=True)
+        self.q_proj = nn.Linear(embed_dim, embed_dim, bias=True)
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=True)
+
+    def forward(
+        self,
+        x: Tensor,
+        attention_mask: Optional[Tensor] = None,
+        position_bias: Optional[Tensor] = None,
+        key_padding_mask: Optional[Tensor] = None,
+    ) -> Tuple[Tensor, Optional[Tensor]]:
+        if x.ndim != 3 or x.shape[2] != self.embed_dim:
+            raise ValueError(
+                f"SelfAttention expects input of shape (batch, frame, {self.embed_dim}); got shape {list(x.shape)}"
+            )
+        q = _split_heads(self.q_proj(x), self.num_heads)
+        k = _split_heads(self.k_proj(x), self.num_heads)
+        v = _split_heads(self.v_proj(x), self.num_heads)
+        p = self.dropout if self.training else 0.0
+        y = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, dropout_p=p)
+        return self.out_proj(_merge_heads(y)), None
+
+
+class WavLMSelfAttention(nn.Module):
+    """WavLM's self-attention: a bucketed relative position bias, gated per head by the query (gated relative
+    position bias), added to the attention logits.
+
+    Unlike torchaudio 2.8 this accepts the padding mask, so WavLM takes ``lengths``: padded keys get the
+    same additive bias as in wav2vec2, which equals a boolean key padding mask (as in Hugging Face's WavLM).
+
+    Shape:
+        query: ``(batch, frame, embed_dim)``; attention_mask: additive ``(batch, 1, frame, frame)``;
+        position_bias: ``(batch, num_heads, frame, frame)``. Returns the output and the position bias.
+    """
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        has_relative_attention_bias: bool = False,
+        num_buckets: int = 32,
+        max_distance: int = 128,
+        gru_rel_pos: bool = True,
+    ):
+        super().__init__()
+        head_dim = embed_dim // num_heads
+        if head_dim * num_heads != embed_dim:
+            raise ValueError(f"`embed_dim ({embed_dim})` is not divisible by `num_heads ({num_heads})`")
+        self.embed_dim = embed_dim
+        self.num_heads = num_heads
+        self.head_dim = head_dim
+        self.has_relative_attention_bias = has_relative_attention_bias
+        self.num_buckets = num_buckets
+        self.max_distance = max_distance
+        self.rel_attn_embed = nn.Embedding(num_buckets, num_heads) if has_relative_attention_bias else None
+        self.dropout = dropout
+        # Only its packed in-projection and out_proj are used (keys: attention.in_proj_weight, ...).
+        self.attention = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout, bias=bias, batch_first=True)
+        self.gru_rel_pos = gru_rel_pos
+        if gru_rel_pos:
+            self.gru_rel_pos_linear = nn.Linear(head_dim, 8)
+            self.gru_rel_pos_const = nn.Parameter(torch.ones(1, num_heads, 1, 1))
+        self.has_position_bias = True
+
+    def _bucket(self, relative: Tensor) -> Tensor:
+        """Bucket index of each signed offset: exact below half a side's buckets, log-spaced up to max_distance."""
+        half = self.num_buckets // 2
+        exact = half // 2
+        side = (relative > 0).to(torch.long) * half
+        distance = relative.abs()
+        # float32 as in the reference implementation, so the bucket edges fall on the same offsets.
+        log_ratio = torch.log(distance.float() / exact) / math.log(self.max_distance / exact)
+        far = exact + (log_ratio * (half - exact)).to(torch.long)
+        far = torch.clamp(far, max=half - 1)
+        return side + torch.where(distance < exact, distance, far)
+
+    def compute_bias(self, query_length: int, key_length: int) -> Tensor:
+        """Relative position bias, shape ``(num_heads, query_length, key_length)``."""
+        assert self.rel_attn_embed is not None
+        relative = torch.arange(key_length)[None, :] - torch.arange(query_length)[:, None]
+        buckets = self._bucket(relative).to(self.rel_attn_embed.weight.device)
+        return self.rel_attn_embed(buckets).permute(2, 0, 1)
+
+    def forward(
+        self,
+        query: Tensor,
+        key_padding_mask: Optional[Tensor] = None,
+        attention_mask: Optional[Tensor] = None,
+        position_bias: Optional[Tensor] = None,
+    ) -> Tuple[Tensor, Optional[Tensor]]:
+        if query.ndim != 3 or query.shape[2] != self.embed_dim:
+            raise ValueError(
+                f"WavLMSelfAttention expects input of shape (batch, frame, {self.embed_dim}); "
+                f"got shape {list(query.shape)}"
+            )
+        batch, frames = query.shape[0], query.shape[1]
+        if self.rel_attn_embed is not None and position_bias is None:
+            position_bias = self.compute_bias(frames, frames).unsqueeze(0).expand(batch, -1, -1, -1)
+
+        bias: Optional[Tensor] = None
+        if position_bias is not None:
+            bias = position_bias
+            if self.gru_rel_pos:
+                # Per-head gate from the (unprojected) query: a * (b * const - 1) + 2.
+                heads = _split_heads(query, self.num_heads)
+                gates = self.gru_rel_pos_linear(heads).view(batch, self.num_heads, frames, 2, 4).sum(-1)
+                gate_a, gate_b = torch.sigmoid(gates).chunk(2, dim=-1)
+                bias = (gate_a * (gate_b * self.gru_rel_pos_const - 1.0) + 2.0) * position_bias
+        if key_padding_mask is not None:
+            pad = key_padding_mask.view(batch, 1, 1, frames)
+            pad_bias = torch.zeros(pad.shape, dtype=query.dtype, device=query.device).masked_fill(pad, -math.inf)
+            bias = pad_bias if bias is None else bias + pad_bias
+        if attention_mask is not None:
+            bias = attention_mask if bias is None else bias + attention_mask
+
+        qkv = nn.functional.linear(query, self.attention.in_proj_weight, self.attention.in_proj_bias)
+        q, k, v = qkv.chunk(3, dim=-1)
+        p = self.dropout if self.training else 0.0
+        y = nn.functional.scaled_dot_product_attention(
+            _split_heads(q, self.num_heads), _split_heads(k, self.num_heads), _split_heads(v, self.num_heads),
+            attn_mask=bias, dropout_p=p,
+        )
+        return self.attention.out_proj(_merge_heads(y)), position_bias
+
+
+class FeedForward(nn.Module):
+    """Linear, GELU, dropout, linear, dropout.
+
+    Shape:
+        ``(batch, frame, io_features)`` -> same.
+    """
+
+    def __init__(self, io_features: int, intermediate_features: int, intermediate_dropout: float, output_dropout: float):
+        super().__init__()
+        self.intermediate_dense = nn.Linear(io_features, intermediate_features)
+        self.intermediate_dropout = nn.Dropout(intermediate_dropout)
+        self.output_dense = nn.Linear(intermediate_features, io_features)
+        self.output_dropout = nn.Dropout(output_dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.intermediate_dropout(nn.functional.gelu(self.intermediate_dense(x)))
+        return self.output_dropout(self.output_dense(x))
+
+
+class EncoderLayer(nn.Module):
+    """Self-attention and feed-forward with residuals; layer norms before (pre-norm) or after (post-norm).
+
+    Shape:
+        x: ``(batch, frame, embed_dim)`` -> same; position_bias passes through (WavLM).
+    """
+
+    def __init__(self, attention: nn.Module, dropout: float, layer_norm_first: bool, feed_forward: nn.Module):
+        super().__init__()
+        self.attention = attention
+        self.dropout = nn.Dropout(dropout)
+        self.layer_norm = nn.LayerNorm(attention.embed_dim)
+        self.layer_norm_first = layer_norm_first
+        self.feed_forward = feed_forward
+        self.final_layer_norm = nn.LayerNorm(attention.embed_dim)
+
+    def forward(
+        self,
+        x: Tensor,
+        attention_mask: Optional[Tensor] = None,
+        position_bias: Optional[Tensor] = None,
+        key_padding_mask: Optional[Tensor] = None,
+    ) -> Tuple[Tensor, Optional[Tensor]]:
+        residual = x
+        if self.layer_norm_first:
+            x = self.layer_norm(x)
+        x, position_bias = self.attention(
+            x, attention_mask=attention_mask, position_bias=position_bias, key_padding_mask=key_padding_mask
+        )
+        x = residual + self.dropout(x)
+        if self.layer_norm_first:
+            return x + self.feed_forward(self.final_layer_norm(x)), position_bias
+        x = self.layer_norm(x)
+        return self.final_layer_norm(x + self.feed_forward(x)), position_bias
+
+
+class Transformer(nn.Module):
+    """Positional convolution, then the encoder layers (with layer drop in training).
+
+    ``layer_norm_first`` here means the transformer-level norm comes before the layers (post-norm layers) rather
+    than after them (pre-norm layers).
+
+    Shape:
+        x: ``(batch, frame, embed_dim)`` -> same.
+    """
+
+    def __init__(self, pos_conv_embed: nn.Module, dropout: float, layers: nn.Module, layer_norm_first: bool, layer_drop: float):
+        super().__init__()
+        self.pos_conv_embed = pos_conv_embed
+        self.layer_norm = nn.LayerNorm(pos_conv_embed.embed_dim)
+        self.layer_norm_first = layer_norm_first
+        self.layer_drop = layer_drop
+        self.dropout = nn.Dropout(dropout)
+        self.layers = layers
+
+    def _preprocess(self, x: Tensor) -> Tensor:
+        x = x + self.pos_conv_embed(x)
+        if self.layer_norm_first:
+            x = self.layer_norm(x)
+        return self.dropout(x)
+
+    def forward(self, x: Tensor, attention_mask: Optional[Tensor] = None, position_bias: Optional[Tensor] = None) -> Tensor:
+        x = self._preprocess(x)
+        for layer in self.layers:
+            # One draw per layer in training only, from the global generator (as torchaudio).
+            if not (self.training and torch.rand(1).item() <= self.layer_drop):
+                x, position_bias = layer(x, attention_mask, position_bias=position_bias)
+        if not self.layer_norm_first:
+            x = self.layer_norm(x)
+        return x
+
+    def get_intermediate_outputs(
+        self, x: Tensor, attention_mask: Optional[Tensor] = None, num_layers: Optional[int] = None
+    ) -> List[Tensor]:
+        if num_layers is not None and not 0 < num_layers <= len(self.layers):
+            raise ValueError(f"`num_layers` must be between [1, {len(self.layers)}]; got {num_layers}")
+        outputs: List[Tensor] = []
+        position_bias: Optional[Tensor] = None
+        x = self._preprocess(x)
+        for layer in self.layers:
+            x, position_bias = layer(x, attention_mask, position_bias=position_bias)
+            outputs.append(x)
+            if num_layers is not None and len(outputs) >= num_layers:
+                return outputs  # (TorchScript unrolls the loop: no break)
+        return outputs
+
+
+class Encoder(nn.Module):
+    """Feature projection and transformer.
+
+    Shape:
+        features: ``(batch, frame, in_features)``; lengths: ``(batch,)``; output ``(batch, frame, embed_dim)``.
+    """
+
+    def __init__(self, feature_projection: nn.Module, transformer: nn.Module):
+        super().__init__()
+        self.feature_projection = feature_projection
+        self.transformer = transformer
+
+    def _preprocess(self, features: Tensor, lengths: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor]]:
+        """Projected features with padded frames zeroed, and the additive attention mask ``(batch, 1, frame, frame)``."""
+        x = self.feature_projection(features)
+        mask: Optional[Tensor] = None
+        if lengths is not None:
+            batch, frames, _ = x.shape
+            padded = torch.arange(frames, device=lengths.device).expand(batch, frames) >= lengths[:, None]
+            x = x.masked_fill(padded[:, :, None].to(x.device), 0.0)
+            # Additive bias on padded keys (torchaudio's value; its exp() underflows to 0 beside any valid key).
+            mask = (padded[:, None, None, :].to(features.dtype) * -10000.0).expand(batch, 1, frames, frames)
+        return x, mask
+
+    def forward(self, features: Tensor, lengths: Optional[Tensor] = None) -> Tensor:
+        x, mask = self._preprocess(features, lengths)
+        return self.transformer(x, attention_mask=mask)
+
+    def extract_features(
+        self, features: Tensor, lengths: Optional[Tensor] = None, num_layers: Optional[int] = None
+    ) -> List[Tensor]:
+        x, mask = self._preprocess(features, lengths)
+        return self.transformer.get_intermediate_outputs(x, attention_mask=mask, num_layers=num_layers)
+
+
+def _get_feature_extractor(norm_mode: str, shapes: List[Tuple[int, int, int]], bias: bool) -> FeatureExtractor:
+    """Conv stack from ``[(out_channels, kernel_size, stride), ...]``.
+
+    ``norm_mode`` "group_norm": one per-channel GroupNorm in the first block (Base); "layer_norm": a channel
+    LayerNorm in every block (Large).
+    """
+    if norm_mode not in ("group_norm", "layer_norm"):
+        raise ValueError(f"extractor_mode must be 'group_norm' or 'layer_norm'; got {norm_mode!r}")
+    blocks = []
+    in_channels = 1
+    for i, (out_channels, kernel_size, stride) in enumerate(shapes):
+        norm: Optional[nn.Module] = None
+        if norm_mode == "group_norm" and i == 0:
+            norm = nn.GroupNorm(num_groups=out_channels, num_channels=out_channels, affine=True)
+        elif norm_mode == "layer_norm":
+            norm = LayerNorm(normalized_shape=out_channels, elementwise_affine=True)
+        blocks.append(ConvLayerBlock(in_channels, out_channels, kernel_size, stride, bias, norm))
+        in_channels = out_channels
+    return FeatureExtractor(nn.ModuleList(blocks))
+
+
+def _get_encoder(
+    in_features: int,
+    embed_dim: int,
+    dropout_input: float,
+    pos_conv_kernel: int,
+    pos_conv_groups: int,
+    num_layers: int,
+    num_heads: int,
+    attention_dropout: float,
+    ff_interm_features: int,
+    ff_interm_dropout: float,
+    dropout: float,
+    layer_norm_first: bool,
+    layer_drop: float,
+) -> Encoder:
+    """wav2vec2/HuBERT transformer encoder (arguments as :func:`~torchsound.models.wav2vec2_model`'s)."""
+    # Feature projection and positional conv are created before the layers (torchaudio's parameter order).
+    projection = FeatureProjection(in_features, embed_dim, dropout_input)
+    pos_conv = ConvolutionalPositionalEmbedding(embed_dim, pos_conv_kernel, pos_conv_groups)
+    layers = nn.ModuleList()
+    for _ in range(num_layers):
+        attention = SelfAttention(embed_dim, num_heads, attention_dropout)
+        feed_forward = FeedForward(embed_dim, ff_interm_features, ff_interm_dropout, dropout)
+        layers.append(EncoderLayer(attention, dropout, layer_norm_first, feed_forward))
+    transformer = Transformer(pos_conv, dropout, layers, layer_norm_first=not layer_norm_first, layer_drop=layer_drop)
+    return Encoder(projection, transformer)
+
+
+def _get_wavlm_encoder(
+    in_features: int,
+    embed_dim: int,
+    dropout_input: float,
+    pos_conv_kernel: int,
+    pos_conv_groups: int,
+    num_layers: int,
+    num_heads: int,
+    num_buckets: int,
+    max_distance: int,
+    attention_dropout: float,
+    ff_interm_features: int,
+    ff_interm_dropout: float,
+    dropout: float,
+    layer_norm_first: bool,
+    layer_drop: float,
+) -> Encoder:
+    """WavLM encoder: as :func:`_get_encoder` with :class:`WavLMSelfAttention`; only the first layer owns the
+    relative position embedding, the others reuse its bias."""
+    projection = FeatureProjection(in_features, embed_dim, dropout_input)
+    pos_conv = ConvolutionalPositionalEmbedding(embed_dim, pos_conv_kernel, pos_conv_groups)
+    layers = nn.ModuleList()
+    for i in range(num_layers):
+        attention = WavLMSelfAttention(
+            embed_dim=embed_dim,
+            num_heads=num_heads,
+            dropout=attention_dropout,
+            has_relative_attention_bias=(i == 0),
+            num_buckets=num_buckets,
+            max_distance=max_distance,
+        )
+        feed_forward = FeedForward(embed_dim, ff_interm_features, ff_interm_dropout, dropout)
+        layers.append(EncoderLayer(attention, dropout, layer_norm_first, feed_forward))
+    transformer = Transformer(pos_conv, dropout, layers, layer_norm_first=not layer_norm_first, layer_drop=layer_drop)
+    return Encoder(projection, transformer)
