@@ -23,6 +23,7 @@ _NAMES = {
     "DeepSpeech": ".deepspeech",
     "ConvTasNet": ".conv_tasnet",
     "conv_tasnet_base": ".conv_tasnet",
+    "WaveRNN": ".wavernn",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
