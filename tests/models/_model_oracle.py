@@ -81,3 +81,15 @@ def assert_round_trips(model: torch.nn.Module, inputs: Sequence[torch.Tensor]) -
         copies = [pickle.loads(pickle.dumps(model)), copy.deepcopy(model), torch.load(buffer, weights_only=False)]
         for other in copies:
             torch.testing.assert_close(other(*inputs), want, rtol=0, atol=0)
+
+
+def assert_foreign_state_dicts_rejected(model: torch.nn.Module, other_arch: torch.nn.Module, other_size: torch.nn.Module):
+    """Another architecture's keys, or this architecture at another size, are refused naming the model, the
+    keys and the shapes."""
+    import pytest
+
+    name = type(model).__name__
+    with pytest.raises(RuntimeError, match=rf"state_dict for {name}:(.|\n)*Missing key\(s\)(.|\n)*Unexpected key\(s\)"):
+        model.load_state_dict(other_arch.state_dict())
+    with pytest.raises(RuntimeError, match=rf"state_dict for {name}:(.|\n)*size mismatch for .*checkpoint.*current model"):
+        model.load_state_dict(other_size.state_dict())

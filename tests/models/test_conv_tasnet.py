@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
     assert_same_layout,
@@ -89,3 +90,10 @@ def test_bad_arguments():
         ConvTasNet(**SMALL, msk_activate="tanh")
     with pytest.raises(ValueError, match="msk_num_layers and msk_num_stacks must be >= 1; got 0 and 2"):
         ConvTasNet(**dict(SMALL, msk_num_layers=0))
+
+
+def test_foreign_state_dicts_rejected():
+    from torchsound.models import DeepSpeech
+
+    other_size = ConvTasNet(**dict(SMALL, msk_num_hidden_feats=11))
+    assert_foreign_state_dicts_rejected(ConvTasNet(**SMALL), DeepSpeech(n_feature=4, n_hidden=4), other_size)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
     assert_same_layout,
@@ -71,3 +72,10 @@ def test_bad_input_shape():
         model(torch.randn(2, 1, 5, 13))
     with pytest.raises(ValueError, match=r"DeepSpeech: expected .*got \[2, 3, 5, 12\]"):
         model(torch.randn(2, 3, 5, 12))
+
+
+def test_foreign_state_dicts_rejected():
+    from torchsound.models import ConvTasNet
+
+    other = ConvTasNet(enc_num_feats=4, msk_num_feats=4, msk_num_hidden_feats=4, msk_num_layers=1, msk_num_stacks=1)
+    assert_foreign_state_dicts_rejected(DeepSpeech(**SMALL), other, DeepSpeech(**dict(SMALL, n_hidden=15)))

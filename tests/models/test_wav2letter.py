@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
     assert_same_layout,
@@ -75,3 +76,11 @@ def test_bad_input_shape(scripted):
 def test_bad_input_type():
     with pytest.raises(ValueError, match="input_type must be one of waveform, power_spectrum, mfcc; got 'wave'"):
         Wav2Letter(input_type="wave")
+
+
+def test_foreign_state_dicts_rejected():
+    from torchsound.models import DeepSpeech
+
+    model = Wav2Letter(num_classes=5, input_type="mfcc", num_features=13)
+    other_size = Wav2Letter(num_classes=5, input_type="mfcc", num_features=12)
+    assert_foreign_state_dicts_rejected(model, DeepSpeech(n_feature=4, n_hidden=4), other_size)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
     assert_same_layout,
@@ -139,3 +140,10 @@ def test_bad_shapes():
         model.infer(specgram)
     with pytest.raises(ValueError, match=r"product of upsample_scales \[2, 3\] is 6, but hop_length is 5"):
         WaveRNN(**dict(SMALL, hop_length=5))
+
+
+def test_foreign_state_dicts_rejected():
+    from torchsound.models import DeepSpeech
+
+    other_size = WaveRNN(**dict(SMALL, n_fc=11))
+    assert_foreign_state_dicts_rejected(WaveRNN(**SMALL), DeepSpeech(n_feature=4, n_hidden=4), other_size)

@@ -1,6 +1,5 @@
 """DeepSpeech: fully connected layers around one bidirectional ReLU RNN (Hannun et al., 2014)."""
 
-import torch
 from torch import Tensor, nn
 
 __all__ = ["DeepSpeech"]

@@ -2,7 +2,6 @@
 
 from typing import List
 
-import torch
 from torch import Tensor, nn
 
 __all__ = ["Wav2Letter"]
