@@ -24,10 +24,11 @@ import torch
 from .._internal.checks import _unchecked, check_float, check_tensor
 from .._internal.dtypes import upcast
 from .._internal.script import scripted_as
+from . import _biquad_coeffs as coeffs
 from ._filtering_script import (  # TorchScript twins
     _allpass_script, _band_script, _bandpass_script, _bandreject_script, _bass_script, _biquad_script,
     _deemph_script, _deemphasis_script, _equalizer_script, _filtfilt_script, _highpass_script,
-    _lfilter_script, _lowpass_script, _preemphasis_script, _riaa_roots, _riaa_script, _treble_script,
+    _lfilter_script, _lowpass_script, _preemphasis_script, _riaa_script, _treble_script,
 )
 
 _BLOCK = 32  # samples per block of the all-pole part (matmul cost per sample ~ _BLOCK)
@@ -443,9 +444,7 @@ def lowpass_biquad(waveform: torch.Tensor, sample_rate: int, cutoff_freq: float,
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(waveform, sample_rate, cutoff_freq, Q, "lowpass_biquad")
-    cos = torch.cos(w0)
-    return biquad(waveform, (1 - cos) / 2, 1 - cos, (1 - cos) / 2, 1 + alpha, -2 * cos, 1 - alpha)
+    return biquad(waveform, *coeffs.lowpass(*_w0_alpha(waveform, sample_rate, cutoff_freq, Q, "lowpass_biquad")))
 
 
 @scripted_as(_highpass_script)
@@ -456,9 +455,7 @@ def highpass_biquad(waveform: torch.Tensor, sample_rate: int, cutoff_freq: float
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(waveform, sample_rate, cutoff_freq, Q, "highpass_biquad")
-    cos = torch.cos(w0)
-    return biquad(waveform, (1 + cos) / 2, -1 - cos, (1 + cos) / 2, 1 + alpha, -2 * cos, 1 - alpha)
+    return biquad(waveform, *coeffs.highpass(*_w0_alpha(waveform, sample_rate, cutoff_freq, Q, "highpass_biquad")))
 
 
 @scripted_as(_allpass_script)
@@ -469,9 +466,7 @@ def allpass_biquad(waveform: torch.Tensor, sample_rate: int, central_freq: float
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "allpass_biquad")
-    cos = torch.cos(w0)
-    return biquad(waveform, 1 - alpha, -2 * cos, 1 + alpha, 1 + alpha, -2 * cos, 1 - alpha)
+    return biquad(waveform, *coeffs.allpass(*_w0_alpha(waveform, sample_rate, central_freq, Q, "allpass_biquad")))
 
 
 @scripted_as(_bandpass_script)
@@ -487,9 +482,7 @@ def bandpass_biquad(
         - output: ``(..., time)``
     """
     w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "bandpass_biquad")
-    cos = torch.cos(w0)
-    top = torch.sin(w0) / 2 if const_skirt_gain else alpha
-    return biquad(waveform, top, 0.0, -top, 1 + alpha, -2 * cos, 1 - alpha)
+    return biquad(waveform, *coeffs.bandpass(w0, alpha, const_skirt_gain))
 
 
 @scripted_as(_bandreject_script)
@@ -500,9 +493,7 @@ def bandreject_biquad(waveform: torch.Tensor, sample_rate: int, central_freq: fl
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "bandreject_biquad")
-    cos = torch.cos(w0)
-    return biquad(waveform, 1.0, -2 * cos, 1.0, 1 + alpha, -2 * cos, 1 - alpha)
+    return biquad(waveform, *coeffs.bandreject(*_w0_alpha(waveform, sample_rate, central_freq, Q, "bandreject_biquad")))
 
 
 @scripted_as(_band_script)
@@ -522,30 +513,8 @@ def band_biquad(
     _check_number("Q", Q, fn, positive=True)
     freq = _param(central_freq, waveform)
     w0 = 2 * math.pi * freq / sample_rate
-    bandwidth = freq / _param(Q, waveform)
-    a2 = torch.exp(-2 * math.pi * bandwidth / sample_rate)
-    a1 = -4 * a2 / (1 + a2) * torch.cos(w0)
-    if noise:
-        b0 = torch.sqrt(((1 + a2) * (1 + a2) - a1 * a1) * (1 - a2) / (1 + a2))
-    else:
-        b0 = torch.sqrt(1 - a1 * a1 / (4 * a2)) * (1 - a2)
-    return biquad(waveform, b0, 0.0, 0.0, 1.0, a1, a2)
-
-
-def _shelf(gain: torch.Tensor, w0: torch.Tensor, alpha: torch.Tensor, treble: bool):
-    """sox's shelving filter coefficients ``(b0, b1, b2, a0, a1, a2)`` (bass when ``treble`` is False)."""
-    amp = torch.exp(gain / 40 * math.log(10))
-    t1 = 2 * torch.sqrt(amp) * alpha
-    t2 = (amp - 1) * torch.cos(w0)
-    t3 = (amp + 1) * torch.cos(w0)
-    sign = 1 if treble else -1
-    b0 = amp * ((amp + 1) + sign * t2 + t1)
-    b1 = -2 * sign * amp * ((amp - 1) + sign * t3)
-    b2 = amp * ((amp + 1) + sign * t2 - t1)
-    a0 = (amp + 1) - sign * t2 + t1
-    a1 = 2 * sign * ((amp - 1) - sign * t3)
-    a2 = (amp + 1) - sign * t2 - t1
-    return b0, b1, b2, a0, a1, a2
+    bandwidth_w = 2 * math.pi * (freq / _param(Q, waveform)) / sample_rate
+    return biquad(waveform, *coeffs.band(w0, bandwidth_w, noise))
 
 
 @scripted_as(_bass_script)
@@ -560,7 +529,7 @@ def bass_biquad(
     """
     w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "bass_biquad")
     _check_number("gain", gain, "bass_biquad")
-    return biquad(waveform, *_shelf(_param(gain, waveform), w0, alpha, treble=False))
+    return biquad(waveform, *coeffs.shelf(_param(gain, waveform), w0, alpha, treble=False))
 
 
 @scripted_as(_treble_script)
@@ -575,7 +544,7 @@ def treble_biquad(
     """
     w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q, "treble_biquad")
     _check_number("gain", gain, "treble_biquad")
-    return biquad(waveform, *_shelf(_param(gain, waveform), w0, alpha, treble=True))
+    return biquad(waveform, *coeffs.shelf(_param(gain, waveform), w0, alpha, treble=True))
 
 
 @scripted_as(_equalizer_script)
@@ -590,9 +559,7 @@ def equalizer_biquad(
     """
     w0, alpha = _w0_alpha(waveform, sample_rate, center_freq, Q, "equalizer_biquad")
     _check_number("gain", gain, "equalizer_biquad")
-    amp = torch.exp(_param(gain, waveform) / 40 * math.log(10))
-    cos = torch.cos(w0)
-    return biquad(waveform, 1 + alpha * amp, -2 * cos, 1 - alpha * amp, 1 + alpha / amp, -2 * cos, 1 - alpha / amp)
+    return biquad(waveform, *coeffs.equalizer(_param(gain, waveform), w0, alpha))
 
 
 @scripted_as(_deemph_script)
@@ -603,21 +570,8 @@ def deemph_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    if sample_rate == 44100:
-        freq, slope, gain = 5283.0, 0.4845, -9.477
-    elif sample_rate == 48000:
-        freq, slope, gain = 5356.0, 0.479, -9.62
-    else:
-        raise ValueError(f"deemph_biquad: sample_rate must be 44100 (audio CD) or 48000 (DAT), got {sample_rate}")
-    w0 = 2 * math.pi * freq / sample_rate
-    amp = math.exp(gain / 40 * math.log(10))
-    alpha = math.sin(w0) / 2 * math.sqrt((amp + 1 / amp) * (1 / slope - 1) + 2)
-    coeffs = [_param(v, waveform) for v in (gain, w0, alpha)]
-    return biquad(waveform, *_shelf(coeffs[0], coeffs[1], coeffs[2], treble=True))
-
-
-# sox's RIAA playback equalisation: (zeros, poles) of the digital filter per sample rate.
-_RIAA = {rate: _riaa_roots(rate) for rate in (44100, 48000, 88200, 96000)}
+    gain, w0, alpha = coeffs.deemph_shelf(sample_rate)
+    return biquad(waveform, *coeffs.shelf(*[_param(v, waveform) for v in (gain, w0, alpha)], treble=True))
 
 
 @scripted_as(_riaa_script)
@@ -628,17 +582,7 @@ def riaa_biquad(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
         - waveform: ``(..., time)``
         - output: ``(..., time)``
     """
-    if sample_rate not in _RIAA:
-        raise ValueError(f"riaa_biquad: sample_rate must be one of 44100, 48000, 88200, 96000, got {sample_rate}")
-    zeros, poles = _RIAA[sample_rate]
-    b = [1.0, -(zeros[0] + zeros[1]), zeros[0] * zeros[1]]
-    a = [1.0, -(poles[0] + poles[1]), poles[0] * poles[1]]
-    # Normalise to 0 dB at 1 kHz.
-    w = 2 * math.pi * 1000 / sample_rate
-    num = abs(sum(c * complex(math.cos(-k * w), math.sin(-k * w)) for k, c in enumerate(b)))
-    den = abs(sum(c * complex(math.cos(-k * w), math.sin(-k * w)) for k, c in enumerate(a)))
-    g = den / num
-    return biquad(waveform, b[0] * g, b[1] * g, b[2] * g, a[0], a[1], a[2])
+    return biquad(waveform, *coeffs.riaa(sample_rate))
 
 
 # ---------------------------------------------------------------------------------------------
