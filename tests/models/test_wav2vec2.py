@@ -336,3 +336,43 @@ def test_names_from_models_namespace():
     for name in FACTORIES + ["Wav2Vec2Model", "wav2vec2_model", "wavlm_model"]:
         assert getattr(models, name) is getattr(ours_w2v, name)
         assert name in dir(models)
+
+
+@pytest.mark.parametrize("factory,cfg", [("wav2vec2_model", _config(aux=5)), ("wavlm_model", _wavlm_config())])
+def test_torch_export_and_compile_fullgraph(factory, cfg):
+    torch.manual_seed(0)
+    model = getattr(ours_w2v, factory)(**cfg).eval()
+    wave, lengths = _inputs(torch.float32)
+    with torch.no_grad():
+        want, want_len = model(wave, lengths)
+        exported = torch.export.export(model, (wave, lengths)).module()
+        got, got_len = exported(wave, lengths)
+        torch.testing.assert_close(got, want, **tol("float32"))
+        assert torch.equal(got_len, want_len)
+        # fullgraph=True fails on any graph break; the eager backend keeps the test fast (no code generation).
+        got, got_len = torch.compile(model, fullgraph=True, backend="eager")(wave, lengths)
+        torch.testing.assert_close(got, want, **tol("float32"))
+        assert torch.equal(got_len, want_len)
+
+
+def test_wavlm_gradients_equal_torchaudio(torchaudio28):
+    mine, theirs = _pair(torchaudio28, "wavlm_model", _wavlm_config(), torch.float64)
+    wave, _ = _inputs(torch.float64)
+    grads = []
+    for model in (mine.train(), theirs.train()):
+        x = wave.clone().requires_grad_(True)
+        out, _ = model(x)
+        weight = torch.linspace(-1, 1, out.numel(), dtype=out.dtype).reshape(out.shape)
+        (out * weight).sum().backward()
+        grads.append([x.grad] + [p.grad for p in model.parameters()])
+    assert all(g is not None for g in grads[0]) and len(grads[0]) == len(grads[1])
+    torch.testing.assert_close(grads[0], grads[1], **tol("float64"))
+
+
+def test_effective_positional_weight_equals_torchaudio(torchaudio28):
+    mine, theirs = _pair(torchaudio28, "wav2vec2_model", _config())
+    torch.testing.assert_close(
+        mine.encoder.transformer.pos_conv_embed.conv.weight,
+        theirs.encoder.transformer.pos_conv_embed.conv.weight,
+        **tol("float32"),
+    )
