@@ -93,3 +93,13 @@ def assert_foreign_state_dicts_rejected(model: torch.nn.Module, other_arch: torc
         model.load_state_dict(other_arch.state_dict())
     with pytest.raises(RuntimeError, match=rf"state_dict for {name}:(.|\n)*size mismatch for .*checkpoint.*current model"):
         model.load_state_dict(other_size.state_dict())
+
+
+def assert_batch_equals_loop(model: torch.nn.Module, batch: torch.Tensor) -> None:
+    """Eval mode, float64: the batched output equals the items run one at a time."""
+    model = model.double().eval()
+    batch = batch.double()
+    with torch.no_grad():
+        whole = model(batch)
+        items = torch.cat([model(batch[i : i + 1]) for i in range(batch.shape[0])])
+    torch.testing.assert_close(whole, items, **tolerance_for(torch.float64))

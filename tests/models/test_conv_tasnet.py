@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_batch_equals_loop,
     assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
@@ -97,3 +98,7 @@ def test_foreign_state_dicts_rejected():
 
     other_size = ConvTasNet(**dict(SMALL, msk_num_hidden_feats=11))
     assert_foreign_state_dicts_rejected(ConvTasNet(**SMALL), DeepSpeech(n_feature=4, n_hidden=4), other_size)
+
+
+def test_batch_equals_loop():
+    assert_batch_equals_loop(ConvTasNet(**SMALL), torch.randn(3, 1, 203))

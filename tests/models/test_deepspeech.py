@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_batch_equals_loop,
     assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
@@ -79,3 +80,15 @@ def test_foreign_state_dicts_rejected():
 
     other = ConvTasNet(enc_num_feats=4, msk_num_feats=4, msk_num_hidden_feats=4, msk_num_layers=1, msk_num_stacks=1)
     assert_foreign_state_dicts_rejected(DeepSpeech(**SMALL), other, DeepSpeech(**dict(SMALL, n_hidden=15)))
+
+
+def test_batch_equals_loop():
+    assert_batch_equals_loop(DeepSpeech(**SMALL), torch.randn(3, 1, 6, SMALL["n_feature"]))
+
+
+def test_scripts():
+    """torchaudio 2.8's DeepSpeech does not script (int bounds passed to hardtanh); ours does, same outputs."""
+    model = DeepSpeech(**SMALL, dropout=0.2).eval()
+    x = torch.randn(2, 1, 5, SMALL["n_feature"])
+    with torch.no_grad():
+        torch.testing.assert_close(torch.jit.script(model)(x), model(x), rtol=0, atol=0)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_batch_equals_loop,
     assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
@@ -84,3 +85,7 @@ def test_foreign_state_dicts_rejected():
     model = Wav2Letter(num_classes=5, input_type="mfcc", num_features=13)
     other_size = Wav2Letter(num_classes=5, input_type="mfcc", num_features=12)
     assert_foreign_state_dicts_rejected(model, DeepSpeech(n_feature=4, n_hidden=4), other_size)
+
+
+def test_batch_equals_loop():
+    assert_batch_equals_loop(Wav2Letter(**CONFIGS[2]), _input(CONFIGS[2], batch=3))
