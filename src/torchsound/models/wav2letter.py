@@ -24,7 +24,8 @@ class Wav2Letter(nn.Module):
     Shape:
         - Input: ``(batch, num_features, time)``.
         - Output: ``(batch, num_classes, frames)``: log-probabilities over classes (dim 1). For features,
-          ``frames = floor((time - 2) / 2) + 2``; a waveform is first framed with window 250 and hop 160.
+          ``frames = floor((T - 2) / 2) + 2`` with ``T = time``; a waveform is first framed with window 250 and
+          hop 160, ``T = floor((time - 160) / 160) + 1``.
     """
 
     def __init__(self, num_classes: int = 40, input_type: str = "waveform", num_features: int = 1) -> None:
