@@ -322,6 +322,12 @@ def test_bad_shapes_raise_clear_errors():
         model(torch.randn(2, 1, 1600))
     with pytest.raises(ValueError, match=r"expects lengths of shape \(batch,\) = \[2\]; got shape \[3\]"):
         model(torch.randn(2, 1600), torch.tensor([1600, 1600, 1600]))
+    # CONV's receptive field: 10 + 2*5 + 1*10 = 30 samples (torchaudio fails inside conv1d with a RuntimeError).
+    model(torch.randn(2, 30))
+    with pytest.raises(ValueError, match=r"Wav2Vec2Model needs at least 30 samples per waveform \(one frame\); got shape \[2, 29\]"):
+        model(torch.randn(2, 29))
+    with torch.device("meta"):
+        assert ours_w2v.wav2vec2_base().feature_extractor.receptive_field == 400
     with pytest.raises(ValueError, match=r"`num_layers` must be between \[1, 2\]; got 3"):
         model.extract_features(torch.randn(2, 1600), None, 3)
     with pytest.raises(ValueError, match="extractor_mode must be 'group_norm' or 'layer_norm'; got 'batch_norm'"):

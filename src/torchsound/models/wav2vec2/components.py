@@ -64,6 +64,11 @@ class FeatureExtractor(nn.Module):
     def __init__(self, conv_layers: nn.ModuleList):
         super().__init__()
         self.conv_layers = conv_layers
+        # Receptive field of one output frame: the shortest input that yields a frame.
+        field = 1
+        for layer in reversed(list(conv_layers)):
+            field = (field - 1) * layer.stride + layer.kernel_size
+        self.receptive_field: int = field
 
     def forward(self, x: Tensor, length: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
         if x.ndim != 2:
@@ -71,6 +76,11 @@ class FeatureExtractor(nn.Module):
         if length is not None and (length.ndim != 1 or length.shape[0] != x.shape[0]):
             raise ValueError(
                 f"Wav2Vec2Model expects lengths of shape (batch,) = [{x.shape[0]}]; got shape {list(length.shape)}"
+            )
+        if x.shape[1] < self.receptive_field:
+            raise ValueError(
+                f"Wav2Vec2Model needs at least {self.receptive_field} samples per waveform (one frame); "
+                f"got shape {list(x.shape)}"
             )
         x = x.unsqueeze(1)
         for layer in self.conv_layers:
