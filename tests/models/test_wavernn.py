@@ -134,7 +134,7 @@ def test_bad_shapes():
         model(waveform.expand(2, 2, -1), specgram)
     with pytest.raises(ValueError, match=r"WaveRNN: expected specgram .*n_freq=6.*got \[2, 1, 5, 7\]"):
         model(waveform, specgram[:, :, :5])
-    with pytest.raises(ValueError, match=r"WaveRNN: waveform of shape \[2, 17\] does not match specgram.*=18\)"):
+    with pytest.raises(ValueError, match=r"WaveRNN: waveform of shape \[2, 1, 17\] does not match specgram.*=18\)"):
         model(waveform[..., :17], specgram)
     with pytest.raises(ValueError, match=r"WaveRNN.infer: expected specgram .*got \[2, 1, 6, 7\]"):
         model.infer(specgram)

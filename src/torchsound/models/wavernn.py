@@ -227,14 +227,15 @@ class WaveRNN(nn.Module):
                 f"WaveRNN: expected specgram of shape (batch, 1, n_freq={self.n_freq}, n_time), "
                 f"got {list(specgram.shape)}"
             )
+        waveform_shape = list(waveform.shape)
         waveform, specgram = waveform.squeeze(1), specgram.squeeze(1)
         batch_size = waveform.size(0)
 
         cond, aux = self.upsample(specgram)
         if cond.size(0) != batch_size or cond.size(-1) != waveform.size(-1):
             raise ValueError(
-                f"WaveRNN: waveform of shape {list(waveform.shape)} does not match specgram: expected "
-                f"(batch={cond.size(0)}, (n_time - kernel_size + 1) * hop_length={cond.size(-1)})"
+                f"WaveRNN: waveform of shape {waveform_shape} does not match specgram: expected "
+                f"(batch={cond.size(0)}, 1, (n_time - kernel_size + 1) * hop_length={cond.size(-1)})"
             )
         cond = cond.transpose(1, 2)  # (batch, L, n_freq)
         a1, a2, a3, a4 = [a.transpose(1, 2) for a in self._aux_groups(aux)]  # (batch, L, n_aux) each
