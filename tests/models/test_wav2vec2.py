@@ -339,7 +339,9 @@ def test_bad_shapes_raise_clear_errors():
 def test_names_from_models_namespace():
     import torchsound.models as models
 
-    for name in FACTORIES + ["Wav2Vec2Model", "wav2vec2_model", "wavlm_model"]:
+    pretrain = ["HuBERTPretrainModel", "hubert_pretrain_model", "hubert_pretrain_base", "hubert_pretrain_large",
+                "hubert_pretrain_xlarge"]
+    for name in FACTORIES + pretrain + ["Wav2Vec2Model", "wav2vec2_model", "wavlm_model"]:
         assert getattr(models, name) is getattr(ours_w2v, name)
         assert name in dir(models)
 

@@ -3,7 +3,12 @@
 from .model import (
     hubert_base,
     hubert_large,
+    hubert_pretrain_base,
+    hubert_pretrain_large,
+    hubert_pretrain_model,
+    hubert_pretrain_xlarge,
     hubert_xlarge,
+    HuBERTPretrainModel,
     wav2vec2_base,
     wav2vec2_large,
     wav2vec2_large_lv60k,
@@ -19,6 +24,7 @@ from .model import (
 
 __all__ = [
     "Wav2Vec2Model",
+    "HuBERTPretrainModel",
     "wavlm_model",
     "wavlm_base",
     "wavlm_large",
@@ -29,6 +35,10 @@ __all__ = [
     "hubert_base",
     "hubert_large",
     "hubert_xlarge",
+    "hubert_pretrain_model",
+    "hubert_pretrain_base",
+    "hubert_pretrain_large",
+    "hubert_pretrain_xlarge",
     "wav2vec2_xlsr_300m",
     "wav2vec2_xlsr_1b",
     "wav2vec2_xlsr_2b",

@@ -584,3 +584,221 @@ def _get_wavlm_encoder(
         layers.append(EncoderLayer(attention, dropout, layer_norm_first, feed_forward))
     transformer = Transformer(pos_conv, dropout, layers, layer_norm_first=not layer_norm_first, layer_drop=layer_drop)
     return Encoder(projection, transformer)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# HuBERT pre-training: span masking and the cosine-similarity logits over cluster labels.
+# The random draws (which generator call, in which order) follow torchaudio's, so a seed gives the same masks.
+
+
+def _span_lengths(count: int, mask_length: int, mask_type: str, mask_other: float) -> Tensor:
+    """Lengths of ``count`` spans: fixed ("static"), uniform on [mask_other, 2 * mask_length] ("uniform"),
+    rounded normal(mask_length, mask_other) at least 1 ("normal"), rounded poisson(mask_length) ("poisson")."""
+    if mask_type == "static":
+        return torch.full((count,), mask_length)
+    if mask_type == "uniform":
+        return torch.randint(int(mask_other), mask_length * 2 + 1, size=(count,))
+    if mask_type == "normal":
+        drawn = torch.normal(float(mask_length), float(mask_other), size=(count,))
+        return torch.maximum(torch.ones(1), torch.round(drawn)).int()
+    if mask_type == "poisson":
+        return torch.round(torch.poisson(torch.full((count,), float(mask_length)))).int()
+    raise ValueError(f"mask selection must be 'static', 'uniform', 'normal' or 'poisson'; got {mask_type!r}")
+
+
+def _spans_apart(size: int, lengths: Tensor, min_space: int) -> Tensor:
+    """Frame indices of spans placed longest first, each in a free segment drawn in proportion to its room,
+    keeping ``min_space`` frames between spans."""
+    picked: List[Tensor] = []
+    segments = [(0, size)]
+    shortest = int(min(lengths))
+    for length in sorted(lengths.tolist(), reverse=True):
+        room = torch.tensor([end - start for start, end in segments], dtype=torch.int)
+        room[room < length + min_space] = 0
+        total = room.sum()
+        if total == 0:
+            break
+        start, end = segments.pop(int(torch.distributions.Categorical(room / total).sample()))
+        first = torch.randint(start, end - length, size=(1,))
+        picked.extend(first + k for k in range(length))
+        # Keep the free parts on either side that can still hold the shortest span.
+        if first - start - min_space >= shortest:
+            segments.append((start, int(first) - min_space + 1))
+        if end - first - shortest - min_space > shortest:
+            segments.append((int(first) + length + min_space, end))
+    return torch.cat(picked) if picked else torch.zeros(0, dtype=torch.long)
+
+
+def _spans_anywhere(size: int, count: int, lengths: Tensor) -> Tensor:
+    """Frame indices of ``count`` spans with random distinct starts (spans may overlap)."""
+    if count == 0:
+        return torch.zeros(0, dtype=torch.long)
+    shortest = int(min(lengths))
+    if size - shortest <= count:
+        shortest = size - count - 1
+    starts = torch.randperm(size - shortest)[:count]
+    return torch.tensor([int(starts[j]) + k for j in range(len(starts)) for k in range(int(lengths[j]))])
+
+
+def _compute_mask_indices(
+    shape: Tuple[int, int],
+    padding_mask: Optional[Tensor],
+    mask_prob: float,
+    mask_length: int,
+    mask_type: str = "static",
+    mask_other: float = 0.0,
+    min_masks: int = 0,
+    no_overlap: bool = False,
+    min_space: int = 0,
+) -> Tensor:
+    """Random spans to mask, about ``mask_prob`` of the valid frames of each row, the same count in every row.
+
+    Shape:
+        shape ``(batch, frame)``; padding_mask ``(batch, frame)`` (True on padding); returns bool ``(batch, frame)``.
+    """
+    batch, frames = shape
+    # Stochastic rounding of the expected number of spans.
+    count_all = max(min_masks, int(mask_prob * frames / float(mask_length) + torch.rand(1)))
+    rows: List[Tensor] = []
+    for i in range(batch):
+        size, count = frames, count_all
+        if padding_mask is not None:
+            size = frames - int(padding_mask[i].long().sum())
+            count = max(min_masks, int(mask_prob * size / float(mask_length) + torch.rand(1)))
+        lengths = _span_lengths(count, mask_length, mask_type, mask_other)
+        if count > 0 and int(lengths.sum()) == 0:
+            lengths[0] = min(mask_length, size - 1)
+        if no_overlap and count > 0:
+            index = _spans_apart(size, lengths, min_space)
+        else:
+            index = _spans_anywhere(size, count, lengths)
+        rows.append(torch.unique(index[index < size]))
+    mask = torch.zeros((batch, frames), dtype=torch.bool)
+    keep = min(len(r) for r in rows)
+    for i, index in enumerate(rows):
+        if len(index) > keep:  # equal mask counts per row: a random subset
+            index = index[torch.randperm(len(index))[:keep].long()]
+        mask[i, index] = True
+    return mask
+
+
+def _get_padding_mask(input: Tensor, lengths: Tensor) -> Tensor:
+    """True on padded frames. Shape: input ``(batch, frame, feature)``, lengths ``(batch,)`` -> ``(batch, frame)``."""
+    batch, frames, _ = input.shape
+    return torch.arange(frames, device=lengths.device).expand(batch, frames) >= lengths[:, None]
+
+
+class MaskGenerator(nn.Module):
+    """Replaces random time spans by a learned embedding and zeroes random channel spans (training input masking).
+
+    Shape:
+        x ``(batch, frame, embed_dim)``, padding_mask ``(batch, frame)``; returns x and the time mask
+        ``(batch, frame)`` (``None`` when ``mask_prob`` is 0).
+    """
+
+    def __init__(
+        self,
+        encoder_embed_dim: int,
+        mask_prob: float,
+        mask_selection: str,
+        mask_other: float,
+        mask_length: int,
+        no_mask_overlap: bool,
+        mask_min_space: int,
+        mask_channel_prob: float,
+        mask_channel_selection: str,
+        mask_channel_other: float,
+        mask_channel_length: int,
+        no_mask_channel_overlap: bool,
+        mask_channel_min_space: int,
+    ):
+        super().__init__()
+        self.mask_prob = mask_prob
+        self.mask_selection = mask_selection
+        self.mask_other = mask_other
+        self.mask_length = mask_length
+        self.no_mask_overlap = no_mask_overlap
+        self.mask_min_space = mask_min_space
+        self.mask_channel_prob = mask_channel_prob
+        self.mask_channel_selection = mask_channel_selection
+        self.mask_channel_other = mask_channel_other
+        self.mask_channel_length = mask_channel_length
+        self.no_mask_channel_overlap = no_mask_channel_overlap
+        self.mask_channel_min_space = mask_channel_min_space
+        self.mask_embedding = nn.Parameter(torch.empty(encoder_embed_dim))
+        nn.init.uniform_(self.mask_embedding)
+
+    def forward(self, x: Tensor, padding_mask: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
+        batch, frames, channels = x.shape
+        time_mask: Optional[Tensor] = None
+        if self.mask_prob > 0:
+            time_mask = _compute_mask_indices(
+                (batch, frames), padding_mask, self.mask_prob, self.mask_length, self.mask_selection,
+                self.mask_other, min_masks=2, no_overlap=self.no_mask_overlap, min_space=self.mask_min_space,
+            ).to(x.device)
+            x = torch.where(time_mask[:, :, None], self.mask_embedding.to(x.dtype), x)
+        if self.mask_channel_prob > 0:
+            channel_mask = _compute_mask_indices(
+                (batch, channels), None, self.mask_channel_prob, self.mask_channel_length,
+                self.mask_channel_selection, self.mask_channel_other, no_overlap=self.no_mask_channel_overlap,
+                min_space=self.mask_channel_min_space,
+            ).to(x.device)
+            x = x.masked_fill(channel_mask[:, None, :], 0.0)
+        return x, time_mask
+
+
+def _compute_logits(proj_x: Tensor, target: Tensor, label_embeddings: Tensor) -> Tensor:
+    """Cosine similarity (temperature 0.1) of each frame to its label's embedding (column 0) and to every label
+    (columns 1..); a label equal to the positive one is set to -inf.
+
+    Shape:
+        proj_x ``(n, final_dim)``, target ``(n,)``, label_embeddings ``(num_classes, final_dim)`` ->
+        ``(n, 1 + num_classes)``.
+    """
+    positive = label_embeddings.index_select(0, target.long())
+    negatives = label_embeddings.unsqueeze(1).expand(-1, proj_x.shape[0], -1)
+    same = (positive == negatives).all(-1)
+    candidates = torch.cat([positive.unsqueeze(0), negatives], dim=0)
+    logits = torch.cosine_similarity(proj_x.float(), candidates.float(), dim=-1).type_as(proj_x) / 0.1
+    logits = torch.cat([logits[:1], logits[1:].masked_fill(same, float("-inf"))], dim=0)
+    return logits.transpose(0, 1)
+
+
+class LogitGenerator(nn.Module):
+    """Projects the transformer output and scores it against the label embeddings, on masked and unmasked frames.
+
+    Shape:
+        x ``(batch, frame, embed_dim)``, label/mask_m/mask_u ``(batch, frame)``; returns
+        ``(masked_frames, 1 + num_classes)`` and ``(unmasked_frames, 1 + num_classes)`` (``None`` when skipped).
+    """
+
+    def __init__(self, encoder_embed_dim: int, num_classes: int, final_dim: int, skip_masked: bool, skip_nomask: bool):
+        super().__init__()
+        self.label_embeddings = nn.Parameter(torch.empty(num_classes, final_dim))
+        nn.init.uniform_(self.label_embeddings)
+        self.final_proj = nn.Linear(encoder_embed_dim, final_dim)
+        self.skip_masked = skip_masked
+        self.skip_nomask = skip_nomask
+
+    def forward(self, x: Tensor, label: Tensor, mask_m: Tensor, mask_u: Tensor) -> Tuple[Optional[Tensor], Optional[Tensor]]:
+        proj_x = self.final_proj(x)
+        logit_m: Optional[Tensor] = None
+        logit_u: Optional[Tensor] = None
+        if not self.skip_masked:
+            logit_m = _compute_logits(proj_x[mask_m], label[mask_m], self.label_embeddings)
+        if not self.skip_nomask:
+            logit_u = _compute_logits(proj_x[mask_u], label[mask_u], self.label_embeddings)
+        return logit_m, logit_u
+
+
+class GradMultiply(torch.autograd.Function):
+    """Identity forward; the backward gradient is scaled (slows the feature extractor's learning)."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.scale, None

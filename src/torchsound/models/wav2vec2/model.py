@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import List, Optional, Tuple
 
 import torch
@@ -69,6 +70,66 @@ class Wav2Vec2Model(Module):
         if self.aux is not None:
             x = self.aux(x)
         return x, lengths
+
+
+class HuBERTPretrainModel(Module):
+    """HuBERT for pre-training: a :class:`Wav2Vec2Model` whose projected features are span-masked, followed by
+    logits of the frames' cluster labels on masked and unmasked frames.
+
+    Build it with :func:`hubert_pretrain_model` or :func:`hubert_pretrain_base` / ``_large`` / ``_xlarge``.
+
+    Args:
+        wav2vec2 (Wav2Vec2Model): the encoder.
+        mask_generator (torch.nn.Module): masks the encoder input in time and channels.
+        logit_generator (torch.nn.Module): scores frames against label embeddings.
+        feature_grad_mult (float or None): scale (in (0, 1)) of the gradient into the feature extractor;
+            ``None``: unscaled. The forward pass is unaffected.
+
+    Shape:
+        waveforms ``(batch, time)``, labels ``(batch, frame)``, audio_lengths ``(batch,)``; returns the masked
+        frames' logits ``(masked_frames, 1 + num_classes)``, the unmasked ones ``(unmasked_frames, 1 + num_classes)``
+        and the feature penalty (a scalar: mean squared extractor output).
+    """
+
+    def __init__(
+        self, wav2vec2: Wav2Vec2Model, mask_generator: Module, logit_generator: Module, feature_grad_mult: Optional[float]
+    ):
+        super().__init__()
+        self.wav2vec2 = wav2vec2
+        self.mask_generator = mask_generator
+        self.logit_generator = logit_generator
+        if feature_grad_mult is not None and not 0.0 < feature_grad_mult < 1.0:
+            raise ValueError(
+                f"The value of `feature_grad_mult` must be ``None``or between (0, 1). Found {feature_grad_mult}"
+            )
+        self.feature_grad_mult = feature_grad_mult
+
+    def forward(
+        self, waveforms: Tensor, labels: Tensor, audio_lengths: Optional[Tensor] = None
+    ) -> Tuple[Optional[Tensor], Optional[Tensor], Tensor]:
+        x, lengths = self.wav2vec2.feature_extractor(waveforms, audio_lengths)
+        if self.feature_grad_mult is not None and self.feature_grad_mult < 1.0:
+            x = components.GradMultiply.apply(x, self.feature_grad_mult)
+        features_pen = x.float().pow(2).mean()
+        padding_mask = None if lengths is None else components._get_padding_mask(x, lengths)
+        x, attention_mask = self.wav2vec2.encoder._preprocess(x, lengths)
+        x, mask = self.mask_generator(x, padding_mask)
+        x = self.wav2vec2.encoder.transformer(x, attention_mask=attention_mask)
+        if x.shape[1] != labels.shape[1]:
+            raise ValueError(
+                f"HuBERTPretrainModel: labels must have one entry per output frame, shape (batch, {x.shape[1]}); "
+                f"got shape {list(labels.shape)}"
+            )
+        if mask is None:  # mask_prob=0: nothing masked (torchaudio 2.8 fails here)
+            mask = torch.zeros(x.shape[:2], dtype=torch.bool, device=x.device)
+        if padding_mask is not None:
+            mask_m = torch.logical_and(~padding_mask, mask)
+            mask_u = torch.logical_and(~padding_mask, ~mask_m)
+        else:
+            mask_m = mask
+            mask_u = ~mask_m
+        logit_m, logit_u = self.logit_generator(x, labels, mask_m, mask_u)
+        return logit_m, logit_u, features_pen
 
 
 def _conv_layers(config: Optional[List[Tuple[int, int, int]]]) -> List[Tuple[int, int, int]]:
@@ -473,3 +534,237 @@ for _f, _what in [
 ]:
     _f.__doc__ = f"Build the {_what} :class:`Wav2Vec2Model`.\n" + _DROPOUT_DOC
 del _f, _what
+
+
+def _init_hubert_pretrain_model(module: Module) -> None:
+    """fairseq's initialisation for HuBERT pre-training (applied module by module, children first)."""
+    if isinstance(module, components.ConvLayerBlock):
+        torch.nn.init.kaiming_normal_(module.conv.weight)
+    elif isinstance(module, components.ConvolutionalPositionalEmbedding):
+        # As in torchaudio, this draws into the computed (weight-normed) kernel, leaving g and v as built.
+        std = math.sqrt(4.0 / (module.embed_dim * module.kernel_size))
+        torch.nn.init.normal_(module.conv.weight, mean=0.0, std=std)
+        torch.nn.init.constant_(module.conv.bias, 0.0)
+    elif isinstance(module, components.SelfAttention):
+        for proj in (module.k_proj, module.v_proj, module.q_proj):
+            torch.nn.init.xavier_uniform_(proj.weight, gain=1 / math.sqrt(2))
+        torch.nn.init.xavier_uniform_(module.out_proj.weight)
+        torch.nn.init.constant_(module.out_proj.bias, 0.0)
+    elif isinstance(module, components.Transformer):
+        module.apply(_init_bert_params)
+
+
+def _init_bert_params(module: Module) -> None:
+    """Linear and embedding weights ~ N(0, 0.02) drawn on the CPU generator, biases and padding rows zero."""
+
+    def draw(data: Tensor) -> None:
+        if data.is_meta:  # no values to draw (torchaudio fails here): lets the model be built on "meta"
+            return
+        data.copy_(data.cpu().normal_(mean=0.0, std=0.02).to(data.device))
+
+    if isinstance(module, torch.nn.Linear):
+        draw(module.weight.data)
+        if module.bias is not None:
+            module.bias.data.zero_()
+    if isinstance(module, torch.nn.Embedding):
+        draw(module.weight.data)
+        if module.padding_idx is not None:
+            module.weight.data[module.padding_idx].zero_()
+
+
+def hubert_pretrain_model(
+    extractor_mode: str,
+    extractor_conv_layer_config: Optional[List[Tuple[int, int, int]]],
+    extractor_conv_bias: bool,
+    encoder_embed_dim: int,
+    encoder_projection_dropout: float,
+    encoder_pos_conv_kernel: int,
+    encoder_pos_conv_groups: int,
+    encoder_num_layers: int,
+    encoder_num_heads: int,
+    encoder_attention_dropout: float,
+    encoder_ff_interm_features: int,
+    encoder_ff_interm_dropout: float,
+    encoder_dropout: float,
+    encoder_layer_norm_first: bool,
+    encoder_layer_drop: float,
+    mask_prob: float,
+    mask_selection: str,
+    mask_other: float,
+    mask_length: int,
+    no_mask_overlap: bool,
+    mask_min_space: int,
+    mask_channel_prob: float,
+    mask_channel_selection: str,
+    mask_channel_other: float,
+    mask_channel_length: int,
+    no_mask_channel_overlap: bool,
+    mask_channel_min_space: int,
+    skip_masked: bool,
+    skip_nomask: bool,
+    num_classes: int,
+    final_dim: int,
+    feature_grad_mult: Optional[float],
+) -> HuBERTPretrainModel:
+    """Build a :class:`HuBERTPretrainModel` of any configuration.
+
+    Encoder arguments as :func:`wav2vec2_model`. Masking (fairseq's names): ``mask_prob`` share of frames in
+    masked spans (0: no masking), ``mask_selection`` span-length law ("static", "uniform", "normal", "poisson")
+    with ``mask_other`` its second parameter, ``mask_length`` span length, ``no_mask_overlap`` and
+    ``mask_min_space`` for disjoint spans; the ``mask_channel_*`` arguments likewise over channels.
+    ``skip_masked`` / ``skip_nomask``: return ``None`` for that set of logits. ``num_classes``: cluster labels;
+    ``final_dim``: size of the label embeddings; ``feature_grad_mult``: see :class:`HuBERTPretrainModel`.
+
+    Returns:
+        HuBERTPretrainModel
+    """
+    conv_layers = _conv_layers(extractor_conv_layer_config)
+    feature_extractor = components._get_feature_extractor(extractor_mode, conv_layers, extractor_conv_bias)
+    encoder = components._get_encoder(
+        in_features=conv_layers[-1][0],
+        embed_dim=encoder_embed_dim,
+        dropout_input=encoder_projection_dropout,
+        pos_conv_kernel=encoder_pos_conv_kernel,
+        pos_conv_groups=encoder_pos_conv_groups,
+        num_layers=encoder_num_layers,
+        num_heads=encoder_num_heads,
+        attention_dropout=encoder_attention_dropout,
+        ff_interm_features=encoder_ff_interm_features,
+        ff_interm_dropout=encoder_ff_interm_dropout,
+        dropout=encoder_dropout,
+        layer_norm_first=encoder_layer_norm_first,
+        layer_drop=encoder_layer_drop,
+    )
+    mask_generator = components.MaskGenerator(
+        encoder_embed_dim, mask_prob, mask_selection, mask_other, mask_length, no_mask_overlap, mask_min_space,
+        mask_channel_prob, mask_channel_selection, mask_channel_other, mask_channel_length, no_mask_channel_overlap,
+        mask_channel_min_space,
+    )
+    logit_generator = components.LogitGenerator(encoder_embed_dim, num_classes, final_dim, skip_masked, skip_nomask)
+    model = HuBERTPretrainModel(
+        wav2vec2=Wav2Vec2Model(feature_extractor, encoder),
+        mask_generator=mask_generator,
+        logit_generator=logit_generator,
+        feature_grad_mult=feature_grad_mult,
+    )
+    model.apply(_init_hubert_pretrain_model)
+    return model
+
+
+def _hubert_pretrain_published(
+    mode: str, dim: int, layers: int, heads: int, ffn: int, norm_first: bool, num_classes: int, final_dim: int, **kw
+) -> HuBERTPretrainModel:
+    return hubert_pretrain_model(
+        extractor_mode=mode,
+        extractor_conv_layer_config=None,
+        extractor_conv_bias=False,
+        encoder_embed_dim=dim,
+        encoder_pos_conv_kernel=128,
+        encoder_pos_conv_groups=16,
+        encoder_num_layers=layers,
+        encoder_num_heads=heads,
+        encoder_ff_interm_features=ffn,
+        encoder_layer_norm_first=norm_first,
+        mask_selection="static",
+        mask_other=0.0,
+        mask_length=10,
+        no_mask_overlap=False,
+        mask_min_space=1,
+        mask_channel_selection="static",
+        mask_channel_other=0.0,
+        no_mask_channel_overlap=False,
+        mask_channel_min_space=1,
+        skip_masked=False,
+        skip_nomask=False,
+        num_classes=num_classes,
+        final_dim=final_dim,
+        **kw,
+    )
+
+
+def hubert_pretrain_base(
+    encoder_projection_dropout: float = 0.1,
+    encoder_attention_dropout: float = 0.1,
+    encoder_ff_interm_dropout: float = 0.0,
+    encoder_dropout: float = 0.1,
+    encoder_layer_drop: float = 0.05,
+    mask_prob: float = 0.8,
+    mask_channel_prob: float = 0.0,
+    mask_channel_length: int = 10,
+    feature_grad_mult: Optional[float] = 0.1,
+    num_classes: int = 100,
+) -> HuBERTPretrainModel:
+    """Build the "base" :class:`HuBERTPretrainModel` (12 layers, 768 wide, 256-dim label embeddings).
+
+    Arguments: see :func:`hubert_pretrain_model`.
+    """
+    return _hubert_pretrain_published(
+        "group_norm", 768, 12, 12, 3072, False, num_classes, 256,
+        encoder_projection_dropout=encoder_projection_dropout,
+        encoder_attention_dropout=encoder_attention_dropout,
+        encoder_ff_interm_dropout=encoder_ff_interm_dropout,
+        encoder_dropout=encoder_dropout,
+        encoder_layer_drop=encoder_layer_drop,
+        mask_prob=mask_prob,
+        mask_channel_prob=mask_channel_prob,
+        mask_channel_length=mask_channel_length,
+        feature_grad_mult=feature_grad_mult,
+    )
+
+
+def hubert_pretrain_large(
+    encoder_projection_dropout: float = 0.0,
+    encoder_attention_dropout: float = 0.0,
+    encoder_ff_interm_dropout: float = 0.0,
+    encoder_dropout: float = 0.0,
+    encoder_layer_drop: float = 0.0,
+    mask_prob: float = 0.8,
+    mask_channel_prob: float = 0.0,
+    mask_channel_length: int = 10,
+    feature_grad_mult: Optional[float] = None,
+) -> HuBERTPretrainModel:
+    """Build the "large" :class:`HuBERTPretrainModel` (24 layers, 1024 wide, 500 labels, 768-dim embeddings).
+
+    Arguments: see :func:`hubert_pretrain_model`.
+    """
+    return _hubert_pretrain_published(
+        "layer_norm", 1024, 24, 16, 4096, True, 500, 768,
+        encoder_projection_dropout=encoder_projection_dropout,
+        encoder_attention_dropout=encoder_attention_dropout,
+        encoder_ff_interm_dropout=encoder_ff_interm_dropout,
+        encoder_dropout=encoder_dropout,
+        encoder_layer_drop=encoder_layer_drop,
+        mask_prob=mask_prob,
+        mask_channel_prob=mask_channel_prob,
+        mask_channel_length=mask_channel_length,
+        feature_grad_mult=feature_grad_mult,
+    )
+
+
+def hubert_pretrain_xlarge(
+    encoder_projection_dropout: float = 0.0,
+    encoder_attention_dropout: float = 0.0,
+    encoder_ff_interm_dropout: float = 0.0,
+    encoder_dropout: float = 0.0,
+    encoder_layer_drop: float = 0.0,
+    mask_prob: float = 0.8,
+    mask_channel_prob: float = 0.0,
+    mask_channel_length: int = 10,
+    feature_grad_mult: Optional[float] = None,
+) -> HuBERTPretrainModel:
+    """Build the "extra large" :class:`HuBERTPretrainModel` (48 layers, 1280 wide, 500 labels, 1024-dim embeddings).
+
+    Arguments: see :func:`hubert_pretrain_model`.
+    """
+    return _hubert_pretrain_published(
+        "layer_norm", 1280, 48, 16, 5120, True, 500, 1024,
+        encoder_projection_dropout=encoder_projection_dropout,
+        encoder_attention_dropout=encoder_attention_dropout,
+        encoder_ff_interm_dropout=encoder_ff_interm_dropout,
+        encoder_dropout=encoder_dropout,
+        encoder_layer_drop=encoder_layer_drop,
+        mask_prob=mask_prob,
+        mask_channel_prob=mask_channel_prob,
+        mask_channel_length=mask_channel_length,
+        feature_grad_mult=feature_grad_mult,
+    )
