@@ -2,5 +2,6 @@
 
 from ...._internal.lazy import attach
 
-# import_fairseq_model is not provided yet: asking for it raises an error that says so.
-__getattr__, __dir__, __all__ = attach(__name__, {"import_huggingface_model": ".import_huggingface"})
+__getattr__, __dir__, __all__ = attach(
+    __name__, {"import_huggingface_model": ".import_huggingface", "import_fairseq_model": ".import_fairseq"}
+)
