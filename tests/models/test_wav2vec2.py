@@ -384,3 +384,14 @@ def test_effective_positional_weight_equals_torchaudio(torchaudio28):
         theirs.encoder.transformer.pos_conv_embed.conv.weight,
         **tol("float32"),
     )
+
+
+def test_state_dict_of_another_architecture_names_the_model_and_keys():
+    wav2vec2 = ours_w2v.wav2vec2_model(**_config())
+    wavlm = ours_w2v.wavlm_model(**_wavlm_config())
+    with pytest.raises(RuntimeError, match=r"(?s)for Wav2Vec2Model.*Unexpected key\(s\).*rel_attn_embed"):
+        wav2vec2.load_state_dict(wavlm.state_dict())
+    wider = ours_w2v.wav2vec2_model(**dict(_config(), encoder_ff_interm_features=64))
+    with pytest.raises(RuntimeError, match=r"size mismatch for encoder\.transformer\.layers\.0\.feed_forward"
+                       r"\.intermediate_dense\.weight: copying a param with shape torch\.Size\(\[64, 32\]\)"):
+        wav2vec2.load_state_dict(wider.state_dict())

@@ -160,3 +160,25 @@ def test_bad_arguments_raise_clear_errors():
         model(wave, torch.zeros(3, 80, dtype=torch.long))
     with pytest.raises(ValueError, match="mask selection must be 'static', 'uniform', 'normal' or 'poisson'; got 'zipf'"):
         ours_w2v.hubert_pretrain_model(**_config(mask_selection="zipf"))(wave, labels)
+
+
+def test_pickle_deepcopy_save_whole():
+    import copy
+    import io
+    import pickle
+
+    torch.manual_seed(0)
+    model = ours_w2v.hubert_pretrain_model(**_config())
+    wave, labels, lengths = _inputs(torch.float32)
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    buffer.seek(0)
+    copies = [pickle.loads(pickle.dumps(model)), copy.deepcopy(model), torch.load(buffer, weights_only=False)]
+    for other in [model] + copies:
+        torch.manual_seed(5)  # same masks
+        with torch.no_grad():
+            out = other(wave, labels, lengths)
+        if other is model:
+            want = out
+        else:
+            torch.testing.assert_close(out, want, rtol=0, atol=0)
