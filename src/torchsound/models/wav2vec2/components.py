@@ -586,6 +586,24 @@ def _get_wavlm_encoder(
     return Encoder(projection, transformer)
 
 
+def _init_transformer_params(module: nn.Module) -> None:
+    """Linear and embedding weights ~ N(0, 0.02) drawn on the CPU generator, biases and padding rows zero."""
+
+    def draw(data: Tensor) -> None:
+        if data.is_meta:  # no values to draw (torchaudio fails here): lets the model be built on "meta"
+            return
+        data.copy_(data.cpu().normal_(mean=0.0, std=0.02).to(data.device))
+
+    if isinstance(module, nn.Linear):
+        draw(module.weight.data)
+        if module.bias is not None:
+            module.bias.data.zero_()
+    if isinstance(module, nn.Embedding):
+        draw(module.weight.data)
+        if module.padding_idx is not None:
+            module.weight.data[module.padding_idx].zero_()
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # HuBERT pre-training: span masking and the cosine-similarity logits over cluster labels.
 # The random draws (which generator call, in which order) follow torchaudio's, so a seed gives the same masks.

@@ -551,25 +551,7 @@ def _init_hubert_pretrain_model(module: Module) -> None:
         torch.nn.init.xavier_uniform_(module.out_proj.weight)
         torch.nn.init.constant_(module.out_proj.bias, 0.0)
     elif isinstance(module, components.Transformer):
-        module.apply(_init_bert_params)
-
-
-def _init_bert_params(module: Module) -> None:
-    """Linear and embedding weights ~ N(0, 0.02) drawn on the CPU generator, biases and padding rows zero."""
-
-    def draw(data: Tensor) -> None:
-        if data.is_meta:  # no values to draw (torchaudio fails here): lets the model be built on "meta"
-            return
-        data.copy_(data.cpu().normal_(mean=0.0, std=0.02).to(data.device))
-
-    if isinstance(module, torch.nn.Linear):
-        draw(module.weight.data)
-        if module.bias is not None:
-            module.bias.data.zero_()
-    if isinstance(module, torch.nn.Embedding):
-        draw(module.weight.data)
-        if module.padding_idx is not None:
-            module.weight.data[module.padding_idx].zero_()
+        module.apply(components._init_transformer_params)
 
 
 def hubert_pretrain_model(
