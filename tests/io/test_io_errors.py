@@ -324,3 +324,11 @@ def test_m4a_whose_index_points_outside_the_data_is_not_an_empty_tensor():
         with pytest.raises(AudioFileError, match=rf"buffer>: FFmpeg decoded no audio although the file declares {declared} packets"):
             fn(bytes(data))
     assert torchsound.load(good, num_frames=0)[0].shape == (2, 0)  # asking for nothing is not an error
+
+
+def test_audio_file_error_is_public_and_is_what_load_raises():
+    import torchsound.io
+
+    with pytest.raises(torchsound.io.AudioFileError, match="<BytesIO>"):
+        torchsound.io.load(io.BytesIO(b"not audio at all"))
+    assert issubclass(torchsound.io.AudioFileError, OSError) and issubclass(torchsound.io.AudioFileError, RuntimeError)
