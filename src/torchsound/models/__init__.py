@@ -29,6 +29,7 @@ _NAMES = {
     "ConvTasNet": ".conv_tasnet",
     "conv_tasnet_base": ".conv_tasnet",
     "WaveRNN": ".wavernn",
+    "Conformer": ".conformer",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
