@@ -30,6 +30,13 @@ _NAMES = {
     "conv_tasnet_base": ".conv_tasnet",
     "WaveRNN": ".wavernn",
     "Conformer": ".conformer",
+    # SQUIM speech quality (models/squim/)
+    "SquimObjective": ".squim",
+    "squim_objective_model": ".squim",
+    "squim_objective_base": ".squim",
+    "SquimSubjective": ".squim",
+    "squim_subjective_model": ".squim",
+    "squim_subjective_base": ".squim",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
