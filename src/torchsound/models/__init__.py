@@ -29,6 +29,7 @@ _NAMES = {
     "ConvTasNet": ".conv_tasnet",
     "conv_tasnet_base": ".conv_tasnet",
     "WaveRNN": ".wavernn",
+    "Tacotron2": ".tacotron2",
     "Conformer": ".conformer",
     # SQUIM speech quality (models/squim/)
     "SquimObjective": ".squim",
