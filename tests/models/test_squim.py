@@ -165,6 +165,24 @@ def test_objective_bad_input_shape(shape):
         squim_objective_model(**SMALL)(torch.randn(shape))
 
 
+def test_objective_too_short_input():
+    with pytest.raises(ValueError, match=r"SquimObjective: input of 7 samples is shorter than the window \(8\)"):
+        squim_objective_model(**SMALL)(torch.randn(2, 7))
+
+
+def test_objective_on_device(torchaudio28, device):
+    # The model follows .to(device); its scores there equal torchaudio's on the CPU (float64: rounding only).
+    theirs = _randomize(torchaudio28.models.squim_objective_model(**SMALL)).double().eval()
+    ours = squim_objective_model(**SMALL)
+    ours.load_state_dict(theirs.state_dict())
+    ours = ours.double().eval().to(device)
+    x = torch.randn(2, 150, dtype=torch.float64)
+    with torch.no_grad():
+        got, want = ours(x.to(device)), theirs(x)
+    assert all(s.device == device for s in got)
+    torch.testing.assert_close([s.cpu() for s in got], want, **tolerance_for(torch.float64))
+
+
 def test_objective_bad_arguments():
     with pytest.raises(ValueError, match="rnn_type must be 'RNN', 'LSTM' or 'GRU'; got 'TCN'"):
         squim_objective_model(**dict(SMALL, rnn_type="TCN"))

@@ -67,6 +67,9 @@ class Encoder(nn.Module):
         self.conv1d = nn.Conv1d(1, feat_dim, win_len, stride=win_len // 2, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
+        win_len = self.conv1d.kernel_size[0]
+        if x.shape[-1] < win_len:
+            raise ValueError(f"SquimObjective: input of {x.shape[-1]} samples is shorter than the window ({win_len})")
         return torch.relu(self.conv1d(x[:, None]))
 
 
