@@ -31,6 +31,7 @@ _NAMES = {
     "WaveRNN": ".wavernn",
     "Tacotron2": ".tacotron2",
     "Conformer": ".conformer",
+    "Emformer": ".emformer",
     # SQUIM speech quality (models/squim/)
     "SquimObjective": ".squim",
     "squim_objective_model": ".squim",
