@@ -112,6 +112,20 @@ def test_infer_matches_torchaudio(torchaudio28, dtype, early_stopping):
     assert len([w for w in caught if "Reached max decoder steps" in str(w.message)]) == (0 if early_stopping else 2)
 
 
+def test_device_and_dtype_follow_the_model(torchaudio28, device):
+    """On every available device (CUDA where present) outputs stay there and equal torchaudio's under one seed."""
+    ours, theirs = _pair(torchaudio28, gate_threshold=0.75)
+    ours, theirs = ours.to(device).eval(), theirs.to(device).eval()
+    tokens, lengths, mel = TOKENS.to(device), TOKEN_LENGTHS.to(device), _mel().to(device)
+    mel_lengths = torch.tensor([7, 6, 4], device=device)
+    with torch.no_grad():
+        got = _seeded(ours, tokens, lengths, mel, mel_lengths) + _seeded(ours.infer, tokens, lengths)
+        want = _seeded(theirs, tokens, lengths, mel, mel_lengths) + _seeded(theirs.infer, tokens, lengths)
+    assert all(x.device == mel.device for x in got)
+    assert [x.dtype for x in got] == [torch.float32] * 5 + [torch.int32, torch.float32]
+    torch.testing.assert_close(got, want, **tolerance_for(torch.float32))
+
+
 def test_infer_without_lengths_matches_torchaudio(torchaudio28):
     ours, theirs = _pair(torchaudio28, torch.float64, decoder_max_step=12)
     ours.eval(), theirs.eval()
