@@ -126,6 +126,13 @@ def test_objective_outputs_match_torchaudio(torchaudio28, dtype, rnn_type, chunk
     assert bool(((scores[0] >= 0) & (scores[0] <= 1)).all()) and bool(((scores[1] >= low) & (scores[1] <= high)).all())
 
 
+def test_objective_base_matches_torchaudio(torchaudio28):
+    # The published configuration (odd chunk 71, stride 35) on 0.2 s at 16 kHz: ~100 frames, several chunks.
+    torch.manual_seed(1)
+    theirs = torchaudio28.models.squim_objective_base()
+    assert_same_outputs(squim_objective_base(), theirs, [torch.randn(1, 3200)], torch.float32)
+
+
 def test_objective_level_invariant():
     # The input is normalised to a fixed RMS: a gain changes nothing (up to rounding).
     model = _randomize(squim_objective_model(**SMALL)).double().eval()

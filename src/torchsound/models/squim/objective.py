@@ -158,7 +158,9 @@ class DPRNN(nn.Module):
         first = padded[:, :, :-stride].reshape(batch, feat, -1, 1, size)
         second = padded[:, :, stride:].reshape(batch, feat, -1, 1, size)
         chunks = torch.cat([first, second], dim=3).reshape(batch, feat, -1, size)  # streams alternate
-        return chunks.transpose(2, 3), extra
+        # Contiguous layouts throughout, as in the published model: GroupNorm and conv reduce in another order on
+        # permuted strides, which moves float32 results by an ulp.
+        return chunks.transpose(2, 3).contiguous(), extra
 
     def _merge(self, x: Tensor, extra: int) -> Tensor:
         """Inverse of :meth:`_split` by overlap-add: ``(batch, dim, chunk_size, 2 * n_chunks)`` -> ``(batch, dim, frame)``."""
@@ -178,11 +180,11 @@ class DPRNN(nn.Module):
         for row_rnn, row_norm, col_rnn, col_norm in zip(self.row_rnn, self.row_norm, self.col_rnn, self.col_norm):
             # Rows: a sequence over the frames of each chunk.
             seq = out.permute(0, 3, 2, 1).reshape(batch * n_chunks, size, feat)
-            seq = row_rnn(seq).reshape(batch, n_chunks, size, feat).permute(0, 3, 2, 1)
+            seq = row_rnn(seq).reshape(batch, n_chunks, size, feat).permute(0, 3, 2, 1).contiguous()
             out = out + row_norm(seq)
             # Columns: a sequence over the chunks at each frame position.
             seq = out.permute(0, 2, 3, 1).reshape(batch * size, n_chunks, feat)
-            seq = col_rnn(seq).reshape(batch, size, n_chunks, feat).permute(0, 3, 1, 2)
+            seq = col_rnn(seq).reshape(batch, size, n_chunks, feat).permute(0, 3, 1, 2).contiguous()
             out = out + col_norm(seq)
         out = self._merge(self.conv(out), extra)
         return out.transpose(1, 2).contiguous()
