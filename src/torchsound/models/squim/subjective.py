@@ -30,8 +30,9 @@ class AttPool(nn.Module):
         self.linear2 = nn.Linear(input_dim, att_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        weight = torch.softmax(self.linear1(x), dim=1)  # (batch, frame, 1)
-        pooled = torch.matmul(weight.transpose(1, 2), x)[:, 0]  # (batch, input_dim)
+        # Frame weights as a row (batch, 1, frame), so that pooling is one batched matrix product.
+        weight = torch.softmax(self.linear1(x).transpose(1, 2), dim=2)
+        pooled = torch.matmul(weight, x)[:, 0]  # (batch, input_dim)
         return self.linear2(pooled)
 
 
