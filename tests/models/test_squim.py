@@ -285,3 +285,25 @@ def test_subjective_other_ssl_factory(torchaudio28):
         theirs = torchaudio28.models.squim_subjective_model("hubert_base", 768, 16, 5)
     assert_same_layout(ours, theirs)
     assert math.isclose(ours.predictor.att_dim, 5)
+
+
+def test_torchaudio_alias_names(tmp_path):
+    # Code written for torchaudio finds the SQUIM names through the alias (in a subprocess: the alias must not reach
+    # this process, which imports the torchaudio 2.8 oracle).
+    import subprocess
+    import sys
+
+    code = (
+        "import torchsound, torchsound.compat\n"
+        "torchsound.compat.install()\n"
+        "import torch, torchaudio\n"
+        "from torchaudio.models import SquimObjective, squim_objective_model\n"
+        "from torchaudio.models.squim.subjective import SquimSubjective\n"
+        "m = squim_objective_model(8, 8, 8, 2, 6, 1, 'GRU', 5)\n"
+        "assert isinstance(m, torchsound.models.squim.objective.SquimObjective) and SquimObjective is type(m)\n"
+        "assert SquimSubjective is torchsound.models.SquimSubjective\n"
+        "print([tuple(s.shape) for s in m(torch.randn(2, 64))])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[(2,), (2,), (2,)]"
