@@ -147,3 +147,41 @@ def test_foreign_state_dicts_rejected(torchaudio28):
 def test_bad_input_shape(shape):
     with pytest.raises(ValueError, match=r"HDemucs: expected input of shape \(batch, audio_channels=2, time\), got"):
         HDemucs(**SMALL)(torch.randn(shape))
+
+
+@pytest.mark.parametrize("length", [40, 1000, 1023])
+def test_spectral_branch_transforms_match_torchaudio(torchaudio28, length):
+    # The spectrogram in and out of the frequency branch (ours through torchsound.functional), float64.
+    ours, theirs = HDemucs(**SMALL), torchaudio28.models.HDemucs(**SMALL)
+    x = torch.randn(2, 2, length, dtype=torch.float64)
+    z = ours._spec(x)
+    torch.testing.assert_close(z, theirs._spec(x), **tol("float64"))
+    assert z.shape == (2, 2, 32, -(-length // 16))
+    spec = torch.randn_like(z)
+    torch.testing.assert_close(ours._ispec(spec, length), theirs._ispec(spec, length), **tol("float64"))
+
+
+def test_full_size_low_model_matches_torchaudio(torchaudio28):
+    # The published configuration (nfft 1024, depth 5: attention, LSTMs and group norm on levels 4 and up).
+    theirs = torchaudio28.models.hdemucs_low(SOURCES)
+    x = torch.randn(1, 2, 8000)
+    out = assert_same_outputs(hdemucs_low(SOURCES), theirs, [x], torch.float32)
+    assert out.shape == (1, 4, 2, 8000)
+
+
+def test_no_second_stft_inside_the_model(monkeypatch):
+    # DESIGN: models reach the STFT through torchsound.functional only; torch.stft/istft are never called here.
+    def refuse(*args, **kwargs):
+        raise AssertionError("torch.stft/istft called directly")
+
+    calls = []
+    import torchsound.models._hdemucs as module
+
+    for name in ("spectrogram", "inverse_spectrogram"):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    monkeypatch.setattr(torch, "stft", refuse)
+    monkeypatch.setattr(torch, "istft", refuse)
+    with torch.no_grad():
+        HDemucs(**SMALL).eval()(torch.randn(1, 2, 100))
+    assert calls == ["spectrogram", "inverse_spectrogram"]
