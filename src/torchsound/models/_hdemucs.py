@@ -496,8 +496,7 @@ class HDemucs(nn.Module):
         z = F.pad(z, (2, 2, 0, 1))  # restore the Nyquist row and the edge frames (as zeros)
         left = 3 * (hop // 2)
         padded = hop * -(-length // hop) + 2 * left
-        real = z.real
-        x = inverse_spectrogram(z, padded, 0, self._stft_window(real), self.nfft, hop, self.nfft, "frame_length",
+        x = inverse_spectrogram(z, padded, 0, self._stft_window(z.real), self.nfft, hop, self.nfft, "frame_length",
                                 center=True)
         return x[..., left : left + length]
 
