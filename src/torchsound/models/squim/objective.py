@@ -155,9 +155,10 @@ class DPRNN(nn.Module):
         extra = size - (stride + frames % size) % size
         padded = nn.functional.pad(x, [stride, extra + stride])
         batch, feat = padded.shape[0], padded.shape[1]
-        first = padded[:, :, :-stride].reshape(batch, feat, -1, 1, size)
-        second = padded[:, :, stride:].reshape(batch, feat, -1, 1, size)
-        chunks = torch.cat([first, second], dim=3).reshape(batch, feat, -1, size)  # streams alternate
+        n = (padded.shape[-1] - stride) // size  # chunks per stream (explicit: an empty batch has no -1 to infer)
+        first = padded[:, :, :-stride].reshape(batch, feat, n, 1, size)
+        second = padded[:, :, stride:].reshape(batch, feat, n, 1, size)
+        chunks = torch.cat([first, second], dim=3).reshape(batch, feat, 2 * n, size)  # streams alternate
         # Contiguous layouts throughout, as in the published model: GroupNorm and conv reduce in another order on
         # permuted strides, which moves float32 results by an ulp.
         return chunks.transpose(2, 3).contiguous(), extra
@@ -166,9 +167,10 @@ class DPRNN(nn.Module):
         """Inverse of :meth:`_split` by overlap-add: ``(batch, dim, chunk_size, 2 * n_chunks)`` -> ``(batch, dim, frame)``."""
         size, stride = self.chunk_size, self.chunk_stride
         batch, dim = x.shape[0], x.shape[1]
-        pairs = x.transpose(2, 3).reshape(batch, dim, -1, 2, size)
-        first = pairs[:, :, :, 0].reshape(batch, dim, -1)  # padded frames 0 .. n * size
-        second = pairs[:, :, :, 1].reshape(batch, dim, -1)  # padded frames stride .. stride + n * size
+        n = x.shape[3] // 2
+        pairs = x.transpose(2, 3).reshape(batch, dim, n, 2, size)
+        first = pairs[:, :, :, 0].reshape(batch, dim, n * size)  # padded frames 0 .. n * size
+        second = pairs[:, :, :, 1].reshape(batch, dim, n * size)  # padded frames stride .. stride + n * size
         out = first[:, :, stride:] + second[:, :, :-stride]
         if extra > 0:
             out = out[:, :, :-extra]
