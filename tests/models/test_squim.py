@@ -101,6 +101,7 @@ def test_pesq_range_and_configuration(torchaudio28):
         assert ours_objective.transform_wb_pesq_range(x) == theirs.transform_wb_pesq_range(x)
     with torch.device("meta"):
         model = squim_objective_base()
+    assert isinstance(model, SquimObjective)
     assert (model.dprnn.chunk_size, model.dprnn.chunk_stride) == (71, 35)
     assert [type(b[2][-1]).__name__ for b in model.branches] == ["RangeSigmoid", "RangeSigmoid", "Linear"]
     assert model.branches[1][2][-1].val_range == theirs.PESQRange
