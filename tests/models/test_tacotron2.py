@@ -126,6 +126,28 @@ def test_device_and_dtype_follow_the_model(torchaudio28, device):
     torch.testing.assert_close(got, want, **tolerance_for(torch.float32))
 
 
+def test_two_frames_per_step_match_torchaudio(torchaudio28):
+    """n_frames_per_step=2 (documented as unsupported, but defined): torchaudio's forward only runs when the
+    target's time axis is the innermost in memory (it uses ``view``); ours takes any layout and gives the same."""
+    ours, theirs = _pair(torchaudio28, torch.float64, n_frames_per_step=2, gate_threshold=0.75)
+    ours.eval(), theirs.eval()
+    frames_first = torch.randn(3, 8, SMALL["n_mels"], dtype=torch.float64)
+    mel, mel_lengths = frames_first.transpose(1, 2), torch.tensor([8, 6, 4])
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="view size is not compatible"):
+            _seeded(theirs, TOKENS, TOKEN_LENGTHS, mel.contiguous(), mel_lengths)
+        want = _seeded(theirs, TOKENS, TOKEN_LENGTHS, mel, mel_lengths)
+        got = _seeded(ours, TOKENS, TOKEN_LENGTHS, mel.contiguous(), mel_lengths)
+        torch.testing.assert_close(got, want, **tolerance_for(torch.float64))
+        assert got[0].shape == (3, SMALL["n_mels"], 8) and got[2].shape == (3, 4)
+        torch.testing.assert_close(
+            _seeded(ours.infer, TOKENS, TOKEN_LENGTHS),
+            _seeded(theirs.infer, TOKENS, TOKEN_LENGTHS),
+            **tolerance_for(torch.float64),
+        )
+
+
 def test_infer_without_lengths_matches_torchaudio(torchaudio28):
     ours, theirs = _pair(torchaudio28, torch.float64, decoder_max_step=12)
     ours.eval(), theirs.eval()

@@ -326,8 +326,9 @@ class Tacotron2(nn.Module):
             ``mel_specgram_lengths`` in :meth:`forward`. (Default: ``False``)
         n_mels (int, optional): Number of mel bins. (Default: ``80``)
         n_symbol (int, optional): Number of symbols of the input text. (Default: ``148``)
-        n_frames_per_step (int, optional): Frames predicted per decoder step; only 1 is supported, as in
-            torchaudio. (Default: ``1``)
+        n_frames_per_step (int, optional): Frames predicted per decoder step. torchaudio documents only 1 as
+            supported; larger values follow its definition (the gate and alignments then have one entry per
+            step, and ``n_frames`` must be a multiple of it). (Default: ``1``)
         symbol_embedding_dim (int, optional): Symbol embedding dimension. (Default: ``512``)
         encoder_embedding_dim (int, optional): Encoder dimension. (Default: ``512``)
         encoder_n_convolution (int, optional): Number of encoder convolutions. (Default: ``3``)
