@@ -250,3 +250,29 @@ def test_bad_shapes_raise():
         model.infer(TOKENS[None])
     with pytest.raises(ValueError, match=r"Tacotron2: expected lengths of shape \(n_batch,\) = \[3\], got \[4\]"):
         model.infer(TOKENS, torch.tensor([5, 4, 3, 2]))
+    with pytest.raises(ValueError, match=r"expected lengths between 1 and n_text = 5, got values from 3 to 6"):
+        model.infer(TOKENS, torch.tensor([6, 4, 3]))
+    with pytest.raises(ValueError, match=r"expected token_lengths between 1 and n_text = 5, got values from 0 to 5"):
+        model(TOKENS, torch.tensor([5, 4, 0]), mel, mel_lengths)
+    # torch.jit.script keeps the checks.
+    with pytest.raises(torch.jit.Error, match=r"expected lengths between 1 and n_text = 5"):
+        torch.jit.script(model).infer(TOKENS, torch.tensor([6, 4, 3]))
+
+
+def test_mask_padding_with_lengths_shorter_than_the_target(torchaudio28):
+    """torchaudio's mask is max(mel_specgram_lengths) wide and fails to broadcast when the target is longer; ours
+    masks every frame past each length, i.e. the unmasked outputs with the padded frames set."""
+    masked, theirs = _pair(torchaudio28, torch.float64, mask_padding=True)
+    plain = Tacotron2(**SMALL).double().eval()
+    plain.load_state_dict(masked.state_dict())
+    mel, mel_lengths = _mel(dtype=torch.float64), torch.tensor([6, 6, 4])
+    pad = torch.arange(7) >= mel_lengths[:, None]
+    with torch.no_grad():
+        with pytest.raises(RuntimeError, match=r"size of tensor a \(7\) must match the size of tensor b \(6\)"):
+            _seeded(theirs.eval(), TOKENS, TOKEN_LENGTHS, mel, mel_lengths)
+        got = _seeded(masked.eval(), TOKENS, TOKEN_LENGTHS, mel, mel_lengths)
+        want = list(_seeded(plain, TOKENS, TOKEN_LENGTHS, mel, mel_lengths))
+    want[0] = want[0].masked_fill(pad[:, None], 0.0)
+    want[1] = want[1].masked_fill(pad[:, None], 0.0)
+    want[2] = want[2].masked_fill(pad, 1e3)
+    torch.testing.assert_close(list(got), want, rtol=0, atol=0)

@@ -41,9 +41,8 @@ def _conv(in_channels: int, out_channels: int, kernel_size: int, bias: bool = Tr
     return _xavier(nn.Conv1d(in_channels, out_channels, kernel_size, padding=padding, bias=bias), gain)
 
 
-def _padding_mask(lengths: Tensor) -> Tensor:
-    """``True`` where a position lies past its item's length. Shape: ``(n_batch,)`` -> ``(n_batch, max(lengths))``."""
-    max_len = int(torch.max(lengths).item())
+def _padding_mask(lengths: Tensor, max_len: int) -> Tensor:
+    """``True`` where a position lies past its item's length. Shape: ``(n_batch,)`` -> ``(n_batch, max_len)``."""
     positions = torch.arange(max_len, device=lengths.device, dtype=lengths.dtype)
     return positions.unsqueeze(0) >= lengths.unsqueeze(1)
 
@@ -275,7 +274,7 @@ class _Decoder(nn.Module):
         # The pre-net runs on every frame at once, the last true frame included, as in the reference (same
         # dropout draws under the same seed). Time first: (n_steps + 1, n_batch, prenet_dim).
         prenet_outputs = self.prenet(torch.cat((go, truth), dim=1).transpose(0, 1))
-        mask = _padding_mask(memory_lengths)
+        mask = _padding_mask(memory_lengths, memory.size(1))
         processed_memory = self.attention_layer.memory_layer(memory)
         state = self._initial_state(memory)
         frames: List[Tensor] = []
@@ -295,7 +294,7 @@ class _Decoder(nn.Module):
         stopping) or after ``decoder_max_step`` steps. Returns mel, lengths (int32), gate and alignments."""
         n_batch = memory.size(0)
         frame = torch.zeros(n_batch, self.n_mels * self.n_frames_per_step, dtype=memory.dtype, device=memory.device)
-        mask = _padding_mask(memory_lengths)
+        mask = _padding_mask(memory_lengths, memory.size(1))
         processed_memory = self.attention_layer.memory_layer(memory)
         state = self._initial_state(memory)
         lengths = torch.zeros(n_batch, dtype=torch.int32, device=memory.device)
@@ -415,6 +414,12 @@ class Tacotron2(nn.Module):
             raise ValueError(
                 f"Tacotron2: expected {name} of shape (n_batch,) = [{tokens.size(0)}], got {list(lengths.shape)}"
             )
+        if lengths.numel() > 0:
+            low, high = int(lengths.min().item()), int(lengths.max().item())
+            if low < 1 or high > tokens.size(1):
+                raise ValueError(
+                    f"Tacotron2: expected {name} between 1 and n_text = {tokens.size(1)}, got values from {low} to {high}"
+                )
 
     def _encode(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         return self.encoder(self.embedding(tokens).transpose(1, 2), lengths)
@@ -446,7 +451,7 @@ class Tacotron2(nn.Module):
         mel_postnet = mel + self.postnet(mel)
         if self.mask_padding:
             # Out of place (torchaudio fills in place, which breaks its backward pass).
-            mask = _padding_mask(mel_specgram_lengths)
+            mask = _padding_mask(mel_specgram_lengths, mel.size(2))
             mel = mel.masked_fill(mask.unsqueeze(1), 0.0)
             mel_postnet = mel_postnet.masked_fill(mask.unsqueeze(1), 0.0)
             gate = gate.masked_fill(mask, 1e3)
