@@ -93,6 +93,25 @@ def test_batch_equals_loop():
     torch.testing.assert_close(whole, items, **tolerance_for(torch.float64))
 
 
+def test_all_items_shorter_than_input(torchaudio28):
+    # torchaudio sizes its padding mask by max(lengths) and fails when every item is shorter than the input;
+    # ours masks every frame at or past each length: the same as torchaudio's layers given that mask.
+    ours, theirs = _pair(torchaudio28)
+    ours.load_state_dict(theirs.state_dict())
+    ours, theirs = ours.double().eval(), theirs.double().eval()
+    x, _ = _inputs()
+    x = x.double()
+    lengths = torch.tensor([15, 11, 4])
+    mask = torch.arange(x.shape[1])[None, :] >= lengths[:, None]
+    with torch.no_grad():
+        got, got_len = ours(x, lengths)
+        want = x.transpose(0, 1)
+        for layer in theirs.conformer_layers:
+            want = layer(want, mask)
+    torch.testing.assert_close(got, want.transpose(0, 1), **tolerance_for(torch.float64))
+    assert torch.equal(got_len, lengths)
+
+
 def test_gradients_match_torchaudio(torchaudio28):
     x, lengths = _inputs()
     assert_same_gradients(*_pair(torchaudio28), [x, lengths])

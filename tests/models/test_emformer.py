@@ -156,6 +156,20 @@ def test_infer_streaming_matches_torchaudio(torchaudio28, name, dtype, lengths):
             assert layer[3].dtype == torch.int32
 
 
+def test_infer_float_lengths_match_torchaudio(torchaudio28):
+    # torchaudio's docstring example passes float lengths (torch.ones(batch) * frames).
+    ours, theirs = _pair(torchaudio28, "rnnt")
+    ours.load_state_dict(theirs.state_dict())
+    cfg = _config("rnnt")
+    x, lengths = _inputs(cfg)
+    with torch.no_grad():
+        got = _stream(ours.eval(), x, lengths.float(), cfg)
+        want = _stream(theirs.eval(), x, lengths.float(), cfg)
+    for (out, out_len, _), (w_out, w_len, _) in zip(got, want):
+        torch.testing.assert_close(out, w_out, **tol("float32"))
+        assert out_len.dtype == torch.float32 and torch.equal(out_len, w_len)
+
+
 def test_infer_does_not_change_given_states(torchaudio28):
     model = Emformer(**_config("memory")).eval()
     cfg = _config("memory")
