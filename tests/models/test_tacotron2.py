@@ -168,7 +168,9 @@ def test_gradients_match_torchaudio(torchaudio28):
         model.zero_grad()
         target = mel.clone().requires_grad_(True)
         outputs = _seeded(model, TOKENS, TOKEN_LENGTHS, target, mel_lengths)
-        loss = sum((out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).reshape(out.shape)).sum() for out in outputs)
+        loss = sum(
+            (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).reshape(out.shape)).sum() for out in outputs
+        )
         loss.backward()
         grads.append([target.grad] + [p.grad for p in model.parameters()])
     for a, b in zip(*grads):

@@ -164,9 +164,7 @@ class _Encoder(nn.Module):
                 for _ in range(encoder_n_convolution)
             ]
         )
-        self.lstm = nn.LSTM(
-            encoder_embedding_dim, encoder_embedding_dim // 2, 1, batch_first=True, bidirectional=True
-        )
+        self.lstm = nn.LSTM(encoder_embedding_dim, encoder_embedding_dim // 2, 1, batch_first=True, bidirectional=True)
 
     def forward(self, x: Tensor, input_lengths: Tensor) -> Tensor:
         for conv in self.convolutions:
@@ -266,7 +264,9 @@ class _Decoder(nn.Module):
         stacked = torch.stack(frames, dim=1)
         return stacked.reshape(stacked.size(0), -1, self.n_mels).transpose(1, 2)
 
-    def forward(self, memory: Tensor, mel_specgram_truth: Tensor, memory_lengths: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+    def forward(
+        self, memory: Tensor, mel_specgram_truth: Tensor, memory_lengths: Tensor
+    ) -> Tuple[Tensor, Tensor, Tensor]:
         """Teacher forcing: step ``t`` sees the true frame ``t - 1`` (a zero frame at ``t = 0``)."""
         n_batch = memory.size(0)
         truth = mel_specgram_truth.transpose(1, 2).reshape(n_batch, -1, self.n_mels * self.n_frames_per_step)
@@ -312,7 +312,10 @@ class _Decoder(nn.Module):
             if self.decoder_early_stopping and bool(torch.all(finished)):
                 break
         if len(frames) == self.decoder_max_step:
-            warnings.warn("Reached max decoder steps. The generated spectrogram might not cover the whole transcript.")
+            warnings.warn(
+                "Reached max decoder steps. The generated spectrogram might not cover the whole transcript.",
+                stacklevel=2,
+            )
         return self._to_spectrogram(frames), lengths, torch.stack(gates, dim=1), torch.stack(alignments, dim=1)
 
 
