@@ -59,3 +59,13 @@ def test_cli_lists_the_alias_command():
     out = subprocess.run([sys.executable, "-m", "torchsound", "alias", "--help"], check=True, capture_output=True, text=True)
     for action in ("install", "remove", "status", "build-dist"):
         assert action in out.stdout
+
+
+def test_model_subpackages_are_attributes_as_in_torchaudio(torchaudio28):
+    # torchaudio.models.wav2vec2.utils and torchaudio.models.squim are reached as attributes, not only by import.
+    import torchsound.models
+
+    for name in ("wav2vec2", "squim"):
+        assert hasattr(torchaudio28.models, name)
+        assert getattr(torchsound.models, name).__name__ == f"torchsound.models.{name}"
+    assert callable(torchsound.models.wav2vec2.utils.import_huggingface_model)

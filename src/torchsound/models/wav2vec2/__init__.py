@@ -1,5 +1,6 @@
 """The wav2vec 2.0 family: wav2vec2, HuBERT, XLS-R and WavLM encoders (torchaudio 2.8's ``models.wav2vec2``)."""
 
+from . import utils  # noqa: F401  (models.wav2vec2.utils is an attribute, as in torchaudio; it loads lazily)
 from .model import (
     hubert_base,
     hubert_large,
