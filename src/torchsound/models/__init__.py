@@ -36,6 +36,9 @@ _NAMES = {
     "Tacotron2": ".tacotron2",
     "Conformer": ".conformer",
     "Emformer": ".emformer",
+    "RNNT": ".rnnt",
+    "emformer_rnnt_model": ".rnnt",
+    "emformer_rnnt_base": ".rnnt",
     # SQUIM speech quality (models/squim/)
     "SquimObjective": ".squim",
     "squim_objective_model": ".squim",
