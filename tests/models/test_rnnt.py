@@ -38,8 +38,12 @@ VARIANTS = {
     "base_like": {},
     # Memory vectors, relu, plain LSTMs (no layer norm: biased input projection), stride 2.
     "memory_plain_lstm": dict(
-        transformer_activation="relu", transformer_max_memory_size=2, transformer_tanh_on_mem=False,
-        lstm_layer_norm=False, time_reduction_stride=2, num_lstm_layers=1,
+        transformer_activation="relu",
+        transformer_max_memory_size=2,
+        transformer_tanh_on_mem=False,
+        lstm_layer_norm=False,
+        time_reduction_stride=2,
+        num_lstm_layers=1,
         transformer_weight_init_scale_strategy=None,
     ),
 }
@@ -165,7 +169,9 @@ def test_script_equals_eager(torchaudio28):
 def test_bad_shapes_raise(torchaudio28):
     ours, _, cfg = _pair(torchaudio28)
     sources, source_lengths, targets, target_lengths = _inputs(cfg)
-    with pytest.raises(ValueError, match=r"RNNT.transcribe expects sources of shape \(batch, frame, 6\); got shape \[3, 41, 5\]"):
+    with pytest.raises(
+        ValueError, match=r"RNNT.transcribe expects sources of shape \(batch, frame, 6\); got shape \[3, 41, 5\]"
+    ):
         ours.transcribe(sources[..., :5], source_lengths)
     with pytest.raises(ValueError, match=r"RNNT.transcribe_streaming expects sources of shape"):
         ours.transcribe_streaming(sources[0], source_lengths, None)

@@ -39,6 +39,8 @@ _NAMES = {
     "RNNT": ".rnnt",
     "emformer_rnnt_model": ".rnnt",
     "emformer_rnnt_base": ".rnnt",
+    "Hypothesis": ".rnnt_decoder",
+    "RNNTBeamSearch": ".rnnt_decoder",
     # SQUIM speech quality (models/squim/)
     "SquimObjective": ".squim",
     "squim_objective_model": ".squim",

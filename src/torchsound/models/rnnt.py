@@ -144,8 +144,7 @@ class _EmformerEncoder(nn.Module, _Transcriber):
     def _check(self, input: Tensor, name: str) -> None:
         if input.dim() != 3 or input.shape[2] != self._input_dim:
             raise ValueError(
-                f"RNNT.{name} expects sources of shape (batch, frame, {self._input_dim}); "
-                f"got shape {list(input.shape)}"
+                f"RNNT.{name} expects sources of shape (batch, frame, {self._input_dim}); got shape {list(input.shape)}"
             )
 
     def forward(self, input: Tensor, lengths: Tensor) -> Tuple[Tensor, Tensor]:
