@@ -108,3 +108,28 @@ def test_bad_shapes_raise(torchaudio28):
         decoder(torch.stack([x, x]), torch.tensor(16), 2)
     with pytest.raises(ValueError, match=r"RNNTBeamSearch: length must be of shape \(\) or \(1,\); got shape \[2\]"):
         decoder.infer(x, torch.tensor([16, 16]), 2)
+
+
+def test_on_every_device_equals_torchaudio_on_cpu(torchaudio28, device):
+    """Model on each available device (CUDA where present): hypotheses equal torchaudio's on the CPU, and the
+    predictor outputs and states stay on the model's device."""
+    ours, theirs = _models(torchaudio28, torch.float64)
+    ours = ours.to(device)
+    blank = CFG["num_symbols"] - 1
+    x = _frames(torch.float64, frames=24)
+    with torch.no_grad():
+        got = RNNTBeamSearch(ours, blank)(x.to(device), torch.tensor(24, device=device), 3)
+        want = torchaudio28.models.RNNTBeamSearch(theirs, blank)(x, torch.tensor(24), 3)
+    assert all(h[1].device == x.to(device).device and h[2][0][0].device == h[1].device for h in got)
+    _assert_same_hypotheses(
+        [(h[0], h[1].cpu(), [[s.cpu() for s in layer] for layer in h[2]], h[3]) for h in got], want, torch.float64
+    )
+
+
+def test_reached_through_the_torchaudio_alias():
+    import torchsound as torchaudio
+    from torchsound.models.rnnt_decoder import Hypothesis as H
+
+    assert torchaudio.models.RNNTBeamSearch is RNNTBeamSearch
+    assert torchaudio.models.Hypothesis is H
+    assert torchaudio.models.RNNT.__module__ == "torchsound.models.rnnt"
