@@ -194,3 +194,16 @@ def test_pickle_and_deepcopy(torchaudio28):
         want = ours(*inputs)
         for other in (pickle.loads(pickle.dumps(ours)), copy.deepcopy(ours)):
             torch.testing.assert_close(other(*inputs), want, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_same_initial_weights_under_a_seed(torchaudio28, name):
+    # Modules are built in torchaudio's order, so a seed gives the same initial model (same training runs).
+    cfg = dict(SMALL, **VARIANTS[name])
+    torch.manual_seed(11)
+    ours = emformer_rnnt_model(**cfg)
+    torch.manual_seed(11)
+    theirs = torchaudio28.models.emformer_rnnt_model(**cfg)
+    for (ka, va), (kb, vb) in zip(ours.state_dict().items(), theirs.state_dict().items(), strict=True):
+        assert ka == kb
+        torch.testing.assert_close(va, vb, rtol=0, atol=0)
