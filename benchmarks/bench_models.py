@@ -1,12 +1,15 @@
 """Models: torchsound.models against torchaudio 2.8's own models, same weights, same input.
 
-    .venv/bin/python benchmarks/bench_models.py [--reps 3] [--only wav2vec2_base,conv_tasnet_base]
+    .venv/bin/python benchmarks/bench_models.py [--reps 3] [--threads 2] [--only wav2vec2_base,Conformer] [--no-memory]
 
 Each row builds torchaudio 2.8's model (the oracle in .venv/oracles/torchaudio28), loads its state_dict into
 ours with strict=True, and times both in eval mode under torch.inference_mode on 2 threads, alternately, after
 a warm-up. It prints median times, the ratio ours / torchaudio (< 1 means torchsound is faster) and the max
 abs difference of the outputs, so that a speed-up never hides a wrong answer. A row whose model torchsound
-does not provide yet is skipped with a note.
+does not provide yet is skipped with a note. Rows are printed as they finish.
+
+On a machine loaded beyond its cores, 2 intra-op threads can run far slower than 1 (each small op waits on
+a descheduled worker): both sides suffer alike, but the run gets long; compare ratios from one run only.
 
 Peak memory: each model runs alone in a fresh subprocess (one per row and side). After a warm-up forward the
 child returns freed heap to the OS (malloc_trim), resets the kernel's peak-RSS mark (``echo 5 >
@@ -89,10 +92,10 @@ class ConvTasNetBase:
 
 class WaveRNNForward:
     # torchaudio's pretrained WaveRNN configuration (WAVERNN_10k_EPOCHS_8BITS_LJSPEECH) on a training-style
-    # batch of 2 x 16 mel frames (3300 samples each: the GRU runs one step per sample, so it stays short)
-    label = "WaveRNN forward, 2 x 16 frames (hop 275)"
+    # batch of 2 x 8 mel frames (1100 samples each: the GRU runs one step per sample, so it stays short)
+    label = "WaveRNN forward, 2 x 8 frames (hop 275)"
     name = "WaveRNN"
-    frames = 16
+    frames = 8
 
     def build(self, m):
         return m.WaveRNN(upsample_scales=[5, 5, 11], n_classes=256, hop_length=275, n_freq=80)
