@@ -133,3 +133,16 @@ def test_reached_through_the_torchaudio_alias():
     assert torchaudio.models.RNNTBeamSearch is RNNTBeamSearch
     assert torchaudio.models.Hypothesis is H
     assert torchaudio.models.RNNT.__module__ == "torchsound.models.rnnt"
+
+
+def test_pickle_and_deepcopy_give_the_same_hypotheses(torchaudio28):
+    import copy
+    import pickle
+
+    ours, _ = _models(torchaudio28, torch.float32)
+    decoder = RNNTBeamSearch(ours, CFG["num_symbols"] - 1, temperature=1.5)
+    x = _frames(torch.float32, frames=16)
+    with torch.no_grad():
+        want = decoder(x, torch.tensor(16), 3)
+        for other in (pickle.loads(pickle.dumps(decoder)), copy.deepcopy(decoder)):
+            _assert_same_hypotheses(other(x, torch.tensor(16), 3), want, torch.float32)
