@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from _model_oracle import tolerance_for
-from test_rnnt import SMALL
+from test_rnnt_model import SMALL
 from torchsound.models import Hypothesis, RNNTBeamSearch, emformer_rnnt_model  # noqa: F401
 
 CFG = dict(SMALL, num_symbols=9, transformer_left_context_length=4)
