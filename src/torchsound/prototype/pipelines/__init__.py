@@ -1,0 +1,9 @@
+"""torchaudio 2.8's prototype bundles: VGGish, HiFi-GAN vocoder, Emformer RNN-T on MuST-C and TED-LIUM 3."""
+
+from ..._internal.lazy import attach
+
+# A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
+_NAMES = {
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _NAMES)
