@@ -5,6 +5,9 @@ from ..._internal.lazy import attach
 
 # A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
 _NAMES = {
+    # HiFi-GAN (hifi_gan.py)
+    **dict.fromkeys(["HiFiGANVocoder", "hifigan_vocoder", "hifigan_vocoder_v1", "hifigan_vocoder_v2", "hifigan_vocoder_v3"],
+                    ".hifi_gan"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
