@@ -4,6 +4,14 @@ from .._internal.lazy import attach
 
 # A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
 _NAMES = {
+    # Tacotron2 text-to-speech (P7)
+    **dict.fromkeys(
+        ["Tacotron2TTSBundle", "TACOTRON2_GRIFFINLIM_CHAR_LJSPEECH", "TACOTRON2_GRIFFINLIM_PHONE_LJSPEECH",
+         "TACOTRON2_WAVERNN_CHAR_LJSPEECH", "TACOTRON2_WAVERNN_PHONE_LJSPEECH"],
+        "._tts",
+    ),
+    # Emformer RNN-T speech recognition (P7)
+    **dict.fromkeys(["RNNTBundle", "EMFORMER_RNNT_BASE_LIBRISPEECH"], ".rnnt_pipeline"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
