@@ -5,6 +5,11 @@ from ..._internal.lazy import attach
 
 # A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
 _NAMES = {
+    # Conformer wav2vec2 and Emformer HuBERT (_conformer_wav2vec2.py, _emformer_hubert.py)
+    **dict.fromkeys(["ConformerWav2Vec2PretrainModel", "conformer_wav2vec2_model", "conformer_wav2vec2_base",
+                     "conformer_wav2vec2_pretrain_model", "conformer_wav2vec2_pretrain_base",
+                     "conformer_wav2vec2_pretrain_large"], "._conformer_wav2vec2"),
+    **dict.fromkeys(["emformer_hubert_model", "emformer_hubert_base"], "._emformer_hubert"),
     # ConvEmformer, Conformer RNN-T with biasing and its beam search (conv_emformer.py, rnnt.py, rnnt_decoder.py)
     "ConvEmformer": ".conv_emformer",
     **dict.fromkeys(["conformer_rnnt_model", "conformer_rnnt_base", "conformer_rnnt_biasing", "conformer_rnnt_biasing_base"],
