@@ -8,11 +8,37 @@ explicit override goes to a closed port on 127.0.0.1, so a missing file fails at
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import sys
 from pathlib import Path
 
 import pytest
+
+
+def _reexport_root_helpers() -> None:
+    """Make this module offer everything tests/conftest.py offers (tol, TOLERANCES, make_noise, ...).
+
+    Test files anywhere import helpers with ``from conftest import tol``; pytest imports every conftest.py under
+    the module name ``conftest``, so after this folder is collected, ``sys.modules["conftest"]`` is this file, for
+    the folders collected after it too. The root file is loaded under another name and its helpers (not its
+    fixtures, which pytest already registered) copied here.
+    """
+    path = Path(__file__).resolve().parent.parent / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_torchsound_tests_root_conftest", path)
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+    for name, value in vars(root).items():
+        if name.startswith("__") or name in globals() or _is_fixture(value):
+            continue
+        globals()[name] = value
+
+
+def _is_fixture(value) -> bool:
+    return type(value).__name__ == "FixtureFunctionDefinition" or hasattr(value, "_pytestfixturefunction")
+
+
+_reexport_root_helpers()
 
 # The datasets' 127.0.0.1 file server (tests/datasets/_dataset_fixtures.py) serves the download tests here too.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "datasets"))
