@@ -118,13 +118,17 @@ def test_round_trips():
 def test_foreign_state_dicts_rejected():
     other = dict(SMALL["type2"], upsample_initial_channel=32)
     assert_foreign_state_dicts_rejected(
-        models.hifigan_vocoder(**SMALL["type2"]), models.hifigan_vocoder(**SMALL["type1"]), models.hifigan_vocoder(**other)
+        models.hifigan_vocoder(**SMALL["type2"]),
+        models.hifigan_vocoder(**SMALL["type1"]),
+        models.hifigan_vocoder(**other),
     )
 
 
 def test_bad_input_shape():
     model = models.hifigan_vocoder(**SMALL["type1"])
-    with pytest.raises(ValueError, match=r"HiFiGANVocoder: expected input of shape \(batch, 6, time\).*got \[2, 5, 7\]"):
+    with pytest.raises(
+        ValueError, match=r"HiFiGANVocoder: expected input of shape \(batch, 6, time\).*got \[2, 5, 7\]"
+    ):
         model(torch.randn(2, 5, 7))
     with pytest.raises(ValueError, match=r"got \[7\]"):
         model(torch.randn(7))
@@ -135,7 +139,10 @@ def test_bad_input_shape():
     [
         (dict(resblock_type=3), r"resblock_type must be 1 or 2, got 3"),
         (dict(upsample_kernel_sizes=(4,)), r"upsample_rates and upsample_kernel_sizes .* got 2 and 1"),
-        (dict(resblock_dilation_sizes=((1, 3, 5),)), r"resblock_kernel_sizes and resblock_dilation_sizes .* got 2 and 1"),
+        (
+            dict(resblock_dilation_sizes=((1, 3, 5),)),
+            r"resblock_kernel_sizes and resblock_dilation_sizes .* got 2 and 1",
+        ),
         (dict(resblock_dilation_sizes=((1, 3), (1, 3))), r"resblock_type=1 needs 3 dilations .* got \(1, 3\)"),
     ],
 )

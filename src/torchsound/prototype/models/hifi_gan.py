@@ -10,7 +10,7 @@ The weights torchaudio publishes are stored without weight normalisation, so the
 ``resblocks.<stage * n_kernels + kernel>.convs1/convs2/convs.<i>`` and ``conv_post``.
 """
 
-from typing import List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -25,7 +25,9 @@ def _same_padding(kernel_size: int, dilation: int) -> int:
 
 
 def _conv(channels: int, kernel_size: int, dilation: int) -> nn.Conv1d:
-    return nn.Conv1d(channels, channels, kernel_size, 1, dilation=dilation, padding=_same_padding(kernel_size, dilation))
+    return nn.Conv1d(
+        channels, channels, kernel_size, 1, dilation=dilation, padding=_same_padding(kernel_size, dilation)
+    )
 
 
 @torch.jit.interface
@@ -48,7 +50,9 @@ class ResBlock1(nn.Module):
         ``(batch, channels, time)`` -> ``(batch, channels, time)``.
     """
 
-    def __init__(self, channels: int, kernel_size: int = 3, dilation: Sequence[int] = (1, 3, 5), lrelu_slope: float = 0.1):
+    def __init__(
+        self, channels: int, kernel_size: int = 3, dilation: Sequence[int] = (1, 3, 5), lrelu_slope: float = 0.1
+    ):
         super().__init__()
         self.convs1 = nn.ModuleList([_conv(channels, kernel_size, d) for d in dilation[:3]])
         self.convs2 = nn.ModuleList([_conv(channels, kernel_size, 1) for _ in range(3)])
@@ -144,7 +148,9 @@ class HiFiGANVocoder(nn.Module):
         lrelu_slope: float,
     ):
         super().__init__()
-        _check_config(upsample_rates, upsample_kernel_sizes, resblock_kernel_sizes, resblock_dilation_sizes, resblock_type)
+        _check_config(
+            upsample_rates, upsample_kernel_sizes, resblock_kernel_sizes, resblock_dilation_sizes, resblock_type
+        )
         self.in_channels = in_channels
         self.num_kernels = len(resblock_kernel_sizes)
         self.num_upsamples = len(upsample_rates)
