@@ -51,4 +51,4 @@ _NAMES = {
 }
 
 # Subpackages reachable as attributes, as in torchaudio (torchaudio.models.wav2vec2.utils, models.squim).
-__getattr__, __dir__, __all__ = attach(__name__, _NAMES, submodules=["wav2vec2", "squim"])
+__getattr__, __dir__, __all__ = attach(__name__, _NAMES, submodules=["wav2vec2", "squim", "decoder"])
