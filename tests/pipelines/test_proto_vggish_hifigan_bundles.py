@@ -59,6 +59,20 @@ def _signals():
 # --------------------------------------------------------------------------- VGGish model
 
 
+@pytest.fixture(scope="module")
+def vggish_oracle(theirs):
+    """torchaudio's VGGish with its random initial weights (72M parameters: built once)."""
+    return theirs.VGGishBundle.VGGish().eval()
+
+
+def _vggish_with(state, cls=VGGish):
+    """Our VGGish holding ``state`` (built on meta, so no time goes into an initialisation that is overwritten)."""
+    with torch.device("meta"):
+        model = cls()
+    model.load_state_dict(state, strict=True, assign=True)
+    return model.eval()
+
+
 def test_vggish_layout_full_size(theirs):
     with torch.device("meta"):
         ours, oracle = VGGish(), theirs.VGGishBundle.VGGish()
@@ -68,28 +82,32 @@ def test_vggish_layout_full_size(theirs):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
-def test_vggish_outputs_match_torchaudio(theirs, dtype, tolerance):
-    oracle = theirs.VGGishBundle.VGGish().eval().to(dtype)  # torchaudio's random initial weights
-    ours = VGGish().eval().to(dtype)
-    ours.load_state_dict(oracle.state_dict(), strict=True)
-    examples = torch.randn(3, 1, 96, 64, dtype=dtype)
-    with torch.no_grad():
-        got, want = ours(examples), oracle(examples)
-    assert got.shape == (3, 128) and got.dtype == dtype
-    assert want.abs().max() > 0  # the final ReLU leaves something to compare
-    torch.testing.assert_close(got, want, **tolerance("float64" if dtype == torch.float64 else "float32"))
-    scripted = torch.jit.script(ours)  # torchaudio's VGGish scripts too
-    with torch.no_grad():
-        torch.testing.assert_close(scripted(examples), got, rtol=0, atol=0)
+def test_vggish_outputs_match_torchaudio(vggish_oracle, dtype, tolerance):
+    oracle = vggish_oracle.to(dtype)
+    try:
+        ours = _vggish_with(oracle.state_dict())
+        examples = torch.randn(3, 1, 96, 64, dtype=dtype)
+        with torch.no_grad():
+            got, want = ours(examples), oracle(examples)
+        assert got.shape == (3, 128) and got.dtype == dtype
+        assert want.abs().max() > 0  # the final ReLU leaves something to compare
+        torch.testing.assert_close(got, want, **tolerance("float64" if dtype == torch.float64 else "float32"))
+        scripted = torch.jit.script(ours)  # torchaudio's VGGish scripts too
+        with torch.no_grad():
+            torch.testing.assert_close(scripted(examples), got, rtol=0, atol=0)
+    finally:
+        vggish_oracle.float()
 
 
 def test_vggish_bad_input_shape():
+    with torch.device("meta"):  # the check comes before any computation
+        model = VGGish()
     with pytest.raises(
         ValueError, match=r"VGGish: expected input of shape \(n_example, 1, 96, 64\), got \[2, 1, 95, 64\]"
     ):
-        VGGish()(torch.randn(2, 1, 95, 64))
+        model(torch.randn(2, 1, 95, 64))
     with pytest.raises(ValueError, match=r"got \[96, 64\]"):
-        VGGish()(torch.randn(96, 64))
+        model(torch.randn(96, 64))
 
 
 # --------------------------------------------------------------------------- VGGish input processor
@@ -171,10 +189,10 @@ def test_vggish_bundle_static_attributes(theirs):
     assert issubclass(pipelines.VGGishBundle.VGGish, VGGish)
 
 
-def test_vggish_get_model_from_cache(theirs, torch_home, tolerance):
+def test_vggish_get_model_from_cache(vggish_oracle, torch_home, tolerance):
     # torchaudio 2.8's own VGGISH.get_model() fails (NameError in its loader): the file it would read is
     # torchaudio.utils.download_asset("models/vggish.pt"), a plain state_dict of its VGGish.
-    oracle = theirs.VGGishBundle.VGGish().eval()
+    oracle = vggish_oracle
     path = _assets.asset_path("models/vggish.pt")
     assert path == torch_home / "hub" / "torchaudio" / "models" / "vggish.pt"
     path.parent.mkdir(parents=True)
@@ -182,8 +200,7 @@ def test_vggish_get_model_from_cache(theirs, torch_home, tolerance):
 
     model = pipelines.VGGISH.get_model()
     assert isinstance(model, pipelines.VGGishBundle.VGGish) and not model.training
-    by_hand = VGGish().eval()
-    by_hand.load_state_dict(torch.load(path, weights_only=True))
+    by_hand = _vggish_with(torch.load(path, weights_only=True))
     examples = pipelines.VGGISH.get_input_processor()(_signals()["noise"])
     with torch.no_grad():
         got = model(examples)
@@ -341,3 +358,37 @@ def test_vocoder_on_mel_transform(theirs, torch_home):
     with torch.no_grad():
         audio = bundle.get_vocoder()(mel)
     assert mel.shape == (2, 80, 10) and audio.shape == (2, 1, 2560)
+
+
+# --------------------------------------------------------------------------- devices and round trips
+
+
+def test_front_ends_follow_the_device(device, tolerance):
+    # Every available device (CUDA where present) gives the CPU's result on the input's device.
+    x = _signals()["noise"]
+    on_device = VGGishInputProcessor()(x.to(device))
+    assert on_device.device == x.to(device).device
+    _assert_same_log_mel(on_device.cpu(), VGGishInputProcessor()(x), tolerance)
+    mel = pipelines.HIFIGAN_VOCODER_V3_LJSPEECH.get_mel_transform()
+    y = _hifigan_signals()["noise"]
+    want = mel(y)
+    got = mel.to(device)(y.to(device))
+    assert got.device == y.to(device).device
+    torch.testing.assert_close(got.cpu(), want, **tolerance("float32_fft"))
+
+
+def test_vggish_round_trips(vggish_oracle):
+    import copy
+    import io
+
+    # the bundle's nested class pickles by its qualified name
+    model = _vggish_with(vggish_oracle.state_dict(), pipelines.VGGishBundle.VGGish)
+    examples = torch.randn(1, 1, 96, 64)
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    buffer.seek(0)
+    with torch.no_grad():
+        want = model(examples)
+        for other in [pickle.loads(pickle.dumps(model)), copy.deepcopy(model), torch.load(buffer, weights_only=False)]:
+            assert type(other) is type(model)
+            torch.testing.assert_close(other(examples), want, rtol=0, atol=0)
