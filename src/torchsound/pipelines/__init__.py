@@ -4,6 +4,10 @@ from .._internal.lazy import attach
 
 # A torchaudio name not listed here raises an error saying torchsound does not provide it yet.
 _NAMES = {
+    # Source separation and speech quality (P1)
+    **dict.fromkeys(["SourceSeparationBundle", "CONVTASNET_BASE_LIBRI2MIX", "HDEMUCS_HIGH_MUSDB", "HDEMUCS_HIGH_MUSDB_PLUS"],
+                    "._source_separation_pipeline"),
+    **dict.fromkeys(["SquimObjectiveBundle", "SquimSubjectiveBundle", "SQUIM_OBJECTIVE", "SQUIM_SUBJECTIVE"], "._squim_pipeline"),
     # Tacotron2 text-to-speech (P7)
     **dict.fromkeys(
         ["Tacotron2TTSBundle", "TACOTRON2_GRIFFINLIM_CHAR_LJSPEECH", "TACOTRON2_GRIFFINLIM_PHONE_LJSPEECH",
