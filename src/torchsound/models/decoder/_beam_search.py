@@ -149,7 +149,8 @@ class BeamSearch:
             if c != self.blank:
                 children[c], scores[c] = self.lm.score(state, c)
         self.lm_children[b][k] = children
-        self.lm_scores[b, k] = torch.tensor(scores, dtype=self.dtype)
+        # LM scores are single precision, as in flashlight-text's LM interface (same sums, same ranking).
+        self.lm_scores[b, k] = torch.tensor(scores, dtype=torch.float32).to(self.dtype)
 
     # ------------------------------------------------------------------ search
 
@@ -276,8 +277,8 @@ class BeamSearch:
         if self.lm is not None:
             fin = torch.tensor(
                 [[self.lm.finish(s)[1] if s is not None else 0.0 for s in row] for row in self.lm_states],
-                dtype=self.dtype,
-            ).to(self.device)
+                dtype=torch.float32,
+            ).to(self.device, self.dtype)
             pb = pb + self.lm_weight * fin
             pnb = pnb + self.lm_weight * fin
         if self.beam_threshold != math.inf:

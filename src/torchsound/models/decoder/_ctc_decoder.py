@@ -499,7 +499,10 @@ def ctc_decoder(
     if isinstance(lm, (str, os.PathLike)):
         if not os.path.isfile(lm):
             raise FileNotFoundError(f"ctc_decoder: language model file {os.fspath(lm)!r} does not exist")
-        kenlm = getattr(fl, "KenLM", None)
+        try:
+            from flashlight.lib.text.decoder.kenlm import KenLM as kenlm
+        except ImportError:
+            kenlm = None
         if kenlm is None:
             raise ImportError(f"ctc_decoder: this flashlight-text build has no KenLM support; reinstall it with: {_EXTRA}")
         lm = kenlm(os.fspath(lm), word_dict)
