@@ -14,7 +14,7 @@ from _model_oracle import (
 from conftest import tol
 from torchsound.prototype import models
 
-# Small configurations of both block types; the odd kernel - rate differences keep torchaudio's length rule.
+# Small configurations of both block types; kernel - rate is even everywhere, so each stage multiplies the length.
 SMALL = {
     "type1": dict(
         in_channels=6,
@@ -156,3 +156,12 @@ def test_names_reached_through_namespace():
 
     for name in ["HiFiGANVocoder"] + ["hifigan_vocoder"] + FACTORIES:
         assert getattr(models, name) is getattr(hifi_gan, name)
+
+
+def test_odd_kernel_minus_rate_matches_torchaudio(torchaudio28):
+    # kernel - rate odd: each transposed convolution gives rate * length + 1 samples, as in torchaudio
+    theirs = _oracle_models(torchaudio28)
+    config = dict(SMALL["type2"], upsample_rates=(2, 3), upsample_kernel_sizes=(5, 4), upsample_initial_channel=8)
+    ours, oracle = models.hifigan_vocoder(**config), _randomized(theirs.hifigan_vocoder(**config))
+    out = assert_same_outputs(ours, oracle, [torch.randn(2, 5, 6)], torch.float64)
+    assert out.shape == (2, 1, (6 * 2 + 1) * 3 + 1)
