@@ -392,3 +392,15 @@ def test_vggish_round_trips(vggish_oracle):
         for other in [pickle.loads(pickle.dumps(model)), copy.deepcopy(model), torch.load(buffer, weights_only=False)]:
             assert type(other) is type(model)
             torch.testing.assert_close(other(examples), want, rtol=0, atol=0)
+
+
+def test_vggish_get_model_trains(vggish_oracle, torch_home):
+    # built on meta and given the file's tensors: parameters are real, trainable and independent of the file
+    path = _assets.asset_path("models/vggish.pt")
+    path.parent.mkdir(parents=True)
+    torch.save(vggish_oracle.state_dict(), path)
+    model = pipelines.VGGISH.get_model()
+    assert all(p.device.type == "cpu" and p.requires_grad and p.dtype == torch.float32 for p in model.parameters())
+    model.train()
+    model(torch.randn(2, 1, 96, 64)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())

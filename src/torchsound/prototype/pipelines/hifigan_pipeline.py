@@ -47,8 +47,9 @@ class HiFiGANVocoderBundle:
             dl_kwargs: ``torch.hub.load_state_dict_from_url``'s keywords (``model_dir``, ``file_name``,
                 ``progress``, ``map_location``, ``check_hash``); weights are always loaded with ``weights_only=True``.
         """
+        state_dict = self._get_state_dict(dl_kwargs)  # first: a missing file fails before the model is built
         model = hifigan_vocoder(**self._vocoder_params)
-        model.load_state_dict(self._get_state_dict(dl_kwargs))
+        model.load_state_dict(state_dict)
         return model.eval()
 
     def get_mel_transform(self) -> nn.Module:

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Callable, Dict
 
+import torch
+
 from ._vggish_impl import _SAMPLE_RATE
 from ._vggish_impl import VGGish as _VGGish
 from ._vggish_impl import VGGishInputProcessor as _VGGishInputProcessor
@@ -49,8 +51,10 @@ class VGGishBundle:
         The weights are read from torchaudio's cache (``$TORCH_HOME/hub/torchaudio/models/vggish.pt``), downloaded
         there when absent and the network allows; otherwise a ``WeightsNotFoundError`` names the file, URL and path.
         """
-        model = self.VGGish()
-        model.load_state_dict(self._state_dict_func())
+        state_dict = self._state_dict_func()  # first: a missing file fails before any model is built
+        with torch.device("meta"):  # no initialisation of 72M parameters that the weights replace
+            model = self.VGGish()
+        model.load_state_dict(state_dict, assign=True)
         return model.eval()
 
     def get_input_processor(self) -> "VGGishBundle.VGGishInputProcessor":
