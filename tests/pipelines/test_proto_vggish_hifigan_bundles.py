@@ -404,3 +404,13 @@ def test_vggish_get_model_trains(vggish_oracle, torch_home):
     model.train()
     model(torch.randn(2, 1, 96, 64)).sum().backward()
     assert all(p.grad is not None for p in model.parameters())
+
+
+def test_hifigan_get_vocoder_equals_torchaudios_on_the_same_file(theirs, torch_home, tolerance):
+    # torchaudio's own get_vocoder finds the file through torch.hub's cache under the same TORCH_HOME
+    _write_random_vocoder(theirs)
+    ours = pipelines.HIFIGAN_VOCODER_V3_LJSPEECH.get_vocoder()
+    oracle = theirs.HIFIGAN_VOCODER_V3_LJSPEECH.get_vocoder(dl_kwargs={"progress": False})
+    mel = torch.randn(1, 80, 4)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(mel), oracle(mel), **tolerance("float32"))
