@@ -286,3 +286,24 @@ def test_bad_configuration_raises_clearly():
     with pytest.raises(ValueError, match=r"negative sampling needs at least 2 masked frames per item; got 1"):
         torch.manual_seed(0)
         model(torch.randn(2, 4, 8))
+
+
+def test_on_every_device_equals_torchaudio_on_cpu(oracle, device):
+    # Model and pre-training model on the device (CUDA where present); masks and negatives are drawn from the
+    # global CPU generator as in torchaudio, so a seed gives torchaudio's CPU results.
+    mine, theirs = _pair(oracle, "conformer_wav2vec2_pretrain_model", **{**SMALL, **MASKING})
+    mine.load_state_dict(theirs.state_dict(), strict=True)
+    mine, theirs = mine.double().eval().to(device), theirs.double().eval()
+    x, lengths = _inputs(frames=41)
+    x = x.double()
+    with torch.no_grad():
+        torch.manual_seed(4)
+        got = mine(x.to(device), lengths.to(device))
+        torch.manual_seed(4)
+        want = theirs(x, lengths)
+        assert all(t.device.type == device.type for t in got)
+        torch.testing.assert_close([t.cpu() for t in got], list(want), **tolerance_for(torch.float64))
+        features, out_lengths = mine.wav2vec2.extract_features(x.to(device), lengths.to(device))
+        want_features, _ = theirs.wav2vec2.extract_features(x, lengths)
+        torch.testing.assert_close([f.cpu() for f in features], want_features, **tolerance_for(torch.float64))
+        assert out_lengths.device.type == device.type
