@@ -230,6 +230,7 @@ class BeamSearch:
 
         old_hash = self.hash.gather(1, k_old)
         n_S = torch.stack([cand.gather(1, self._blank_entry[sel]).masked_fill_(is_ext, _NEG), cand.gather(1, sel)], 2)
+        n_S.masked_fill_(~valid[:, :, None], _NEG)  # with fewer live prefixes than slots, topk fills in junk
         n_hash = torch.where(is_ext, _mix(old_hash, c_new), old_hash).masked_fill_(~valid, _DEAD_HASH)
         n_parent = torch.where(is_ext, old_hash, self.parent_hash.gather(1, k_old)).masked_fill_(~valid, _DEAD_PARENT)
         n_last = torch.where(is_ext, c_new, last.gather(1, k_old))
