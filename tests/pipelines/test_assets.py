@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import warnings
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,9 @@ def test_asset_download(torch_home, server):  # noqa: F811
     key = "pipeline-assets/some_file.pt"
     data = _bytes_of(_state())
     _download.set_url_override(f"{_assets.TORCHAUDIO_URL}/{key}", server.add("asset.pt", data))
-    _assert_state_equal(_assets.load_asset_state_dict(key, progress=False), _state())
+    with pytest.warns(_download.UnverifiedDownloadWarning, match="some_file.pt was downloaded from .* without a checksum") as seen:
+        _assert_state_equal(_assets.load_asset_state_dict(key, progress=False), _state())
+    assert len([w for w in seen if issubclass(w.category, _download.UnverifiedDownloadWarning)]) == 1
     assert _assets.asset_path(key).read_bytes() == data
 
 
@@ -200,7 +203,8 @@ def _count_attempts(monkeypatch):
 def test_offline_fails_at_once_naming_file_url_and_path(torch_home, monkeypatch):
     attempts = _count_attempts(monkeypatch)
     path = torch_home / "hub" / "checkpoints" / "wav2vec2_fairseq_base_ls960.pth"
-    with pytest.raises(_assets.WeightsNotFoundError) as info:
+    with pytest.raises(_assets.WeightsNotFoundError) as info, warnings.catch_warnings():
+        warnings.simplefilter("error")  # the error alone: no warning about an unverified download that never happened
         _assets.load_checkpoint_from_url(WAV2VEC2_URL)
     message = str(info.value)
     assert message.startswith("wav2vec2_fairseq_base_ls960.pth is not in the cache and could not be downloaded (no connection")

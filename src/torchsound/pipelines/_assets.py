@@ -24,6 +24,7 @@ import pickle
 import re
 import urllib.error
 import urllib.parse
+import warnings
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Union
 
@@ -153,21 +154,33 @@ def _fetch(url: str, path: Path, sha256: Optional[str], progress: bool) -> Path:
         _download.verify_checksum(path, sha256)
         return path
     part = Path(str(path) + ".part")
-    try:
-        # One quick attempt: a machine without network (or a server without the file) fails here.
-        _download.download_file(url, path, checksum=sha256, progress=progress, retries=0, timeout=CONNECT_TIMEOUT)
-    except _download.ChecksumError:
-        raise
-    except (RuntimeError, OSError) as first:
-        if not part.exists() or not _download._is_transient(first.__cause__ or first):
-            raise _not_found(path, url, _reason(first)) from first
-        # The transfer had begun: a dropped connection is worth the downloader's retries and resume.
+    # The downloader warns that a file without a checksum is unverified: said once the file has arrived
+    # (an offline user gets the one error below, not a warning about a download that never happened).
+    with warnings.catch_warnings(record=True) as unverified:  # (and any other warning, passed on below)
+        warnings.simplefilter("always", _download.UnverifiedDownloadWarning)
         try:
-            _download.download_file(url, path, checksum=sha256, progress=progress)
+            # One quick attempt: a machine without network (or a server without the file) fails here.
+            _download.download_file(url, path, checksum=sha256, progress=progress, retries=0, timeout=CONNECT_TIMEOUT)
         except _download.ChecksumError:
             raise
-        except (RuntimeError, OSError) as err:
-            raise _not_found(path, url, _reason(err)) from err
+        except (RuntimeError, OSError) as first:
+            if not part.exists() or not _download._is_transient(first.__cause__ or first):
+                raise _not_found(path, url, _reason(first)) from first
+            # The transfer had begun: a dropped connection is worth the downloader's retries and resume.
+            try:
+                _download.download_file(url, path, checksum=sha256, progress=progress)
+            except _download.ChecksumError:
+                raise
+            except (RuntimeError, OSError) as err:
+                raise _not_found(path, url, _reason(err)) from err
+    said = False
+    for record in unverified:
+        if not issubclass(record.category, _download.UnverifiedDownloadWarning):
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+        elif not said:
+            said = True
+            warnings.warn(f"{path.name} was downloaded from {url} without a checksum: the file is unverified",
+                          _download.UnverifiedDownloadWarning, stacklevel=3)
     return path
 
 
