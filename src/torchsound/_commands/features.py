@@ -303,7 +303,8 @@ def _extract_ray(inputs, kind, show_progress, num_cpus, address):
         if row["error"]:
             yield row["path"], _remote_error(row["error_type"], row["error"])
         else:
-            yield row["path"], torch.from_numpy(row["features"])
+            array = row["features"]  # Ray hands out read-only views of its object store: own the data
+            yield row["path"], torch.from_numpy(array if array.flags.writeable else array.copy())
 
 
 def _run_shards(args) -> int:

@@ -200,6 +200,10 @@ def _run_ray(rows, steps, shard_size, num_cpus, address, num_gpus, concurrency, 
         if not rows:
             return []
         ray.data.DataContext.get_current().enable_progress_bars = show_progress
+        if not show_progress:  # quiet means quiet: no per-dataset INFO lines either
+            import logging
+
+            logging.getLogger("ray.data").setLevel(logging.WARNING)
         ds = _ray_dataset(rows, shard_size)
         for fn, kwargs in ray_stages(steps, num_gpus=num_gpus, concurrency=concurrency, gpu_batch_size=gpu_batch_size):
             ds = ds.map_batches(fn, **kwargs)
