@@ -108,62 +108,6 @@ class _TokenProcessor(ABC):
         """
 
 
-class _ModuleFeatureExtractor(torch.nn.Module, _FeatureExtractor):
-    """A feature pipeline (a module on a 1-D waveform) that also returns the number of frames.
-
-    Args:
-        pipeline (torch.nn.Module): the feature computation.
-
-    Shape:
-        - input: ``(time,)``.
-        - output: ``(n_frames, n_mels)`` and ``(1,)`` int64.
-    """
-
-    def __init__(self, pipeline: torch.nn.Module) -> None:
-        super().__init__()
-        self.pipeline = pipeline
-
-    def forward(self, input: Tensor) -> Tuple[Tensor, Tensor]:
-        if input.dim() != 1:
-            raise ValueError(f"RNNT feature extractor: `input` must be a 1-D waveform (time,), got shape {list(input.shape)}")
-        features = self.pipeline(input)
-        return features, torch.tensor([features.shape[0]])
-
-
-class _SentencePieceTokenProcessor(_TokenProcessor):
-    """Token ids -> text with a SentencePiece model; the first id (the start of the hypothesis) is skipped.
-
-    Args:
-        sp_model_path (str): path of the SentencePiece model file.
-    """
-
-    def __init__(self, sp_model_path: str) -> None:
-        try:
-            import sentencepiece
-        except ImportError as err:
-            raise ImportError(
-                "The RNN-T token processor needs the sentencepiece package; install it with: "
-                "pip install 'torchsound[pipelines]'"
-            ) from err
-        self.sp_model = sentencepiece.SentencePieceProcessor(model_file=str(sp_model_path))
-        # unk/eos/pad never reach the text (ids of -1, for pieces the model lacks, never occur in a hypothesis).
-        self.post_process_remove_list = {self.sp_model.unk_id(), self.sp_model.eos_id(), self.sp_model.pad_id()}
-
-    def __call__(self, tokens: List[int], lstrip: bool = True) -> str:
-        """Decode ``tokens`` (the first one is the hypothesis' start token and is skipped).
-
-        Args:
-            tokens (List[int]): token ids.
-            lstrip (bool, optional): strip leading whitespace. (Default: ``True``)
-
-        Returns:
-            str: the text, with SentencePiece's word marks turned into spaces.
-        """
-        kept = [t for t in tokens[1:] if t not in self.post_process_remove_list]
-        text = "".join(self.sp_model.id_to_piece(kept)).replace("\u2581", " ")
-        return text.lstrip() if lstrip else text
-
-
 @dataclass
 class RNNTBundle:
     """A pretrained RNN-T speech recognizer: feature extractors, the model with its beam search, token processor.
@@ -315,6 +259,65 @@ class RNNTBundle:
         from . import _assets
 
         return _SentencePieceTokenProcessor(str(_assets.fetch_asset(self._sp_model_path)))
+
+
+# The stages (subclasses of the bundle's interfaces), built by the methods above.
+
+
+class _ModuleFeatureExtractor(torch.nn.Module, RNNTBundle.FeatureExtractor):
+    """A feature pipeline (a module on a 1-D waveform) that also returns the number of frames.
+
+    Args:
+        pipeline (torch.nn.Module): the feature computation.
+
+    Shape:
+        - input: ``(time,)``.
+        - output: ``(n_frames, n_mels)`` and ``(1,)`` int64.
+    """
+
+    def __init__(self, pipeline: torch.nn.Module) -> None:
+        super().__init__()
+        self.pipeline = pipeline
+
+    def forward(self, input: Tensor) -> Tuple[Tensor, Tensor]:
+        if input.dim() != 1:
+            raise ValueError(f"RNNT feature extractor: `input` must be a 1-D waveform (time,), got shape {list(input.shape)}")
+        features = self.pipeline(input)
+        return features, torch.tensor([features.shape[0]])
+
+
+class _SentencePieceTokenProcessor(RNNTBundle.TokenProcessor):
+    """Token ids -> text with a SentencePiece model; the first id (the start of the hypothesis) is skipped.
+
+    Args:
+        sp_model_path (str): path of the SentencePiece model file.
+    """
+
+    def __init__(self, sp_model_path: str) -> None:
+        try:
+            import sentencepiece
+        except ImportError as err:
+            raise ImportError(
+                "The RNN-T token processor needs the sentencepiece package; install it with: "
+                "pip install 'torchsound[pipelines]'"
+            ) from err
+        self.sp_model = sentencepiece.SentencePieceProcessor(model_file=str(sp_model_path))
+        # unk/eos/pad never reach the text (ids of -1, for pieces the model lacks, never occur in a hypothesis).
+        self.post_process_remove_list = {self.sp_model.unk_id(), self.sp_model.eos_id(), self.sp_model.pad_id()}
+
+    def __call__(self, tokens: List[int], lstrip: bool = True) -> str:
+        """Decode ``tokens`` (the first one is the hypothesis' start token and is skipped).
+
+        Args:
+            tokens (List[int]): token ids.
+            lstrip (bool, optional): strip leading whitespace. (Default: ``True``)
+
+        Returns:
+            str: the text, with SentencePiece's word marks turned into spaces.
+        """
+        kept = [t for t in tokens[1:] if t not in self.post_process_remove_list]
+        text = "".join(self.sp_model.id_to_piece(kept)).replace("\u2581", " ")
+        return text.lstrip() if lstrip else text
 
 
 EMFORMER_RNNT_BASE_LIBRISPEECH = RNNTBundle(
