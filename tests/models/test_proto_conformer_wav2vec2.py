@@ -307,3 +307,12 @@ def test_on_every_device_equals_torchaudio_on_cpu(oracle, device):
         want_features, _ = theirs.wav2vec2.extract_features(x, lengths)
         torch.testing.assert_close([f.cpu() for f in features], want_features, **tolerance_for(torch.float64))
         assert out_lengths.device.type == device.type
+
+
+def test_torch_export_equals_eager():
+    # (torch.compile(fullgraph=True) also works; it is left out here for its minutes of compile time on CPU.)
+    model = ours.conformer_wav2vec2_model(**SMALL).eval()
+    x, lengths = _inputs()
+    exported = torch.export.export(model, (x, lengths))
+    with torch.no_grad():
+        torch.testing.assert_close(exported.module()(x, lengths), model(x, lengths), **tolerance_for(torch.float32))
