@@ -18,7 +18,15 @@ import torch
 from torch import Tensor
 
 from ...models.rnnt import RNNT
-from ...models.rnnt_decoder import _default_hypo_sort_key, _key, _score, _stack_states, _state_row, _tokens, _without_key
+from ...models.rnnt_decoder import (
+    _default_hypo_sort_key,
+    _key,
+    _score,
+    _stack_states,
+    _state_row,
+    _tokens,
+    _without_key,
+)
 from .rnnt import TrieNode
 
 __all__ = ["Hypothesis", "RNNTBeamSearchBiasing"]
@@ -85,7 +93,9 @@ class RNNTBeamSearchBiasing(torch.nn.Module):
         ``hypo``'s state; score 0 and the trie's root, as torchaudio."""
         token = self.blank if hypo is None else _tokens(hypo)[-1]
         state = None if hypo is None else hypo[2]
-        out, _, state = self.model.predict(torch.tensor([[token]], device=device), torch.tensor([1], device=device), state)
+        out, _, state = self.model.predict(
+            torch.tensor([[token]], device=device), torch.tensor([1], device=device), state
+        )
         return [([token], out[0].detach(), state, 0.0, self.resettrie)]
 
     def _trie_mask(self, node) -> Tensor:
