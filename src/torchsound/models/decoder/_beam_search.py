@@ -116,16 +116,22 @@ class BeamSearch:
         else:  # flashlight starts as if the silence token had just been emitted (not part of the prefix)
             self.S[:, 0, 1] = 0.0
             self.last[:, 0] = self.start_token
-        # Candidate layout of a frame: K * V entries (slot k, label c), then the K slots' token states.
-        # Entry (k, blank) is prefix k's blank state, (k, c) the extension prefix[k] + c; prefix ids
-        # are the entries, with prefix k itself at K * V + k.
-        i = torch.arange(K * V + K, device=device)
+        # Candidate layout of a frame: K * V entries (slot k, label c), the K slots' token states, then one
+        # entry that is always -inf. Entry (k, blank) is prefix k's blank state, (k, c) the extension
+        # prefix[k] + c; a prefix id is an entry, with prefix k itself at K * V + k.
+        P = K * V + K
+        i = torch.arange(P + 1, device=device)  # ids, and the -inf entry (a junk selection may pick it)
         ext = (i < K * V) & (i % V != self.blank)
-        self._k_of = torch.where(i < K * V, i // V, i - K * V)
-        self._c_of = torch.where(ext, i % V, self.blank)
-        self._blank_entry = self._k_of * V + self.blank  # where prefix id's blank state is
-        self._is_ext = ext
-        self._is_blank_col = (i < K * V) & ~ext
+        old = (i >= K * V) & (i < P)
+        k_of = torch.where(old, i - K * V, torch.where(i < K * V, i // V, 0))
+        # Where a prefix id's two states are (blank, token); P (the -inf entry) where it has none.
+        self._state_entries = torch.stack(
+            [torch.where(old, k_of * V + self.blank, P), torch.where(ext | old, i, P)], 1
+        )  # (P + 1, 2)
+        self._slot_label = torch.stack([k_of, torch.where(ext, i % V, self.blank)], 1)  # (P + 1, 2): old slot, new label
+        self._is_blank_col = ~(ext | old)
+        self._neg_col = torch.full((B, 1), _NEG, **f)
+        self._zero_col = torch.zeros((B, 1), dtype=torch.long, device=device)
         self._labels = torch.arange(V, device=device)
         self._slot_state = 2 * torch.arange(K, device=device)  # state id = 2 * slot + ends_in_token
         self.active: List[Optional[torch.Tensor]] = []  # per frame: (B,) CPU bool of streams it moved, None: all
@@ -192,7 +198,8 @@ class BeamSearch:
             X = X + (self.lm_weight * self.lm_scores)[:, :, None, :]
         stay = S[:, :, 1] + e.gather(1, last)  # a token state repeating its token: same prefix, no LM
         X[:, :, 1, :].masked_fill_(last[:, :, None] == self._labels, _NEG)
-        if self.beam_threshold != math.inf:  # drop each candidate far below the frame's best one
+        pruned = self.beam_threshold != math.inf
+        if pruned and lse:  # drop each candidate far below the frame's best one (before summing)
             floor = torch.maximum(X.amax((1, 2, 3)), stay.amax(1)) - self.beam_threshold
             X.masked_fill_(X < floor[:, None, None, None], _NEG)
             stay = stay.masked_fill(stay < floor[:, None], _NEG)
@@ -205,37 +212,38 @@ class BeamSearch:
         Yf = Y.view(B, KV)
 
         # prefix[k] + c may already be prefix[j] (k = j's parent, c = j's last): fold it into j's token state.
-        eq = self.parent_hash[:, :, None] == self.hash[:, None, :]  # (B, j, k)
-        found = eq.any(2)
-        idx = eq.to(torch.uint8).argmax(2) * V + last
-        folded = Yf.gather(1, idx).masked_fill_(~found, _NEG)
-        folded_best = Xbest.view(B, KV).gather(1, idx).masked_fill_(~found, _NEG) if lse else folded
+        found, k_par = (self.parent_hash[:, :, None] == self.hash[:, None, :]).to(torch.uint8).max(2)  # (B, j)
+        lost = found == 0
+        idx = k_par * V + last
+        folded = Yf.gather(1, idx).masked_fill_(lost, _NEG)
+        folded_best = Xbest.view(B, KV).gather(1, idx).masked_fill_(lost, _NEG) if lse else folded
         tok = torch.logaddexp(stay, folded) if lse else torch.maximum(stay, folded)
         par_tok = torch.where(folded_best > stay, par.gather(1, idx), self._slot_state + 1)
-        Yf = Yf.scatter_reduce(1, idx, torch.where(found, _NEG, math.inf).to(Yf.dtype), "amin")
+        Yf = Yf.scatter_reduce(1, idx, torch.where(lost, math.inf, _NEG).to(Yf.dtype), "amin")
 
-        cand = torch.cat([Yf, tok], 1)  # (B, KV + K) states, see begin() for the layout
+        cand = torch.cat([Yf, tok, self._neg_col], 1)  # (B, KV + K + 1) states, see begin() for the layout
+        if pruned and not lse:  # with max merging, pruning merged candidates prunes the same alignments
+            cand.masked_fill_(cand < cand.amax(1, keepdim=True) - self.beam_threshold, _NEG)
         if self.beam_over_states:  # flashlight: the K best states, then the prefixes owning one
             best = cand.topk(K, dim=1)
             cand = torch.full_like(cand, _NEG).scatter_(1, best.indices, best.values)
         rank = cand.masked_fill(self._is_blank_col, _NEG)  # a blank column ranks with its prefix
-        b_state = cand[:, self._blank_entry[KV:]]  # (B, K) each old prefix's blank state
-        rank[:, KV:] = torch.maximum(b_state, cand[:, KV:]) if self.beam_over_states else torch.logaddexp(b_state, cand[:, KV:])
+        b_state = cand[:, :KV].view(B, K, V)[:, :, self.blank]  # (B, K) each old prefix's blank state
+        merge = torch.maximum if self.beam_over_states else torch.logaddexp
+        rank[:, KV : KV + K] = merge(b_state, cand[:, KV : KV + K])
         top = rank.topk(K, dim=1)
         sel = top.indices  # (B, K) prefix ids of the new slots
         valid = top.values > _NEG
-        is_ext = self._is_ext[sel]
-        k_old = self._k_of[sel]
-        c_new = self._c_of[sel]
+        k_old, c_new = self._slot_label[sel].unbind(2)
+        is_ext = c_new != self.blank
+        entries = self._state_entries[sel].view(B, 2 * K)
 
+        n_S = cand.gather(1, entries).view(B, K, 2)
+        n_par = torch.cat([par, par_tok, self._zero_col], 1).gather(1, entries)
         old_hash = self.hash.gather(1, k_old)
-        n_S = torch.stack([cand.gather(1, self._blank_entry[sel]).masked_fill_(is_ext, _NEG), cand.gather(1, sel)], 2)
-        n_S.masked_fill_(~valid[:, :, None], _NEG)  # with fewer live prefixes than slots, topk fills in junk
         n_hash = torch.where(is_ext, _mix(old_hash, c_new), old_hash).masked_fill_(~valid, _DEAD_HASH)
         n_parent = torch.where(is_ext, old_hash, self.parent_hash.gather(1, k_old)).masked_fill_(~valid, _DEAD_PARENT)
         n_last = torch.where(is_ext, c_new, last.gather(1, k_old))
-        par_all = torch.cat([par, par_tok], 1)
-        n_par = torch.stack([par.gather(1, self._blank_entry[sel]), par_all.gather(1, sel)], 2).view(B, 2 * K)
 
         if active is not None:  # finished streams keep their beam unchanged
             a = active[:, None]
