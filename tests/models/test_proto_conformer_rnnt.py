@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_layout,
     assert_same_outputs,
@@ -101,7 +102,7 @@ def _pair(proto, name="tanh_layer_norm"):
 
 
 def _biasing_cfg(mode, **extra):
-    return dict(SMALL, attndim=5, charlist=CHARS, tcpsche=2, **BIASING_MODES[mode], **extra)
+    return {**SMALL, "attndim": 5, "charlist": CHARS, "tcpsche": 2, **BIASING_MODES[mode], **extra}
 
 
 def _biasing_pair(proto, mode, **extra):
@@ -254,6 +255,17 @@ def test_script_and_round_trips(proto):
     with pytest.raises(torch.jit.Error, match="Conformer does not support streaming inference"):
         scripted.transcribe_streaming(*inputs[:2], None)
     assert_round_trips(ours, list(inputs))
+
+
+def test_foreign_state_dicts_rejected():
+    model = conformer_rnnt_model(**SMALL)
+    assert_foreign_state_dicts_rejected(model, torch.nn.Linear(3, 4), conformer_rnnt_model(**dict(SMALL, encoding_dim=16)))
+    biased = conformer_rnnt_biasing(**_biasing_cfg("tcpgen_deep"))
+    other_size = conformer_rnnt_biasing(**_biasing_cfg("tcpgen_deep", attndim=4))
+    assert_foreign_state_dicts_rejected(biased, torch.nn.Linear(3, 4), other_size)
+    # A plain Conformer RNN-T checkpoint lacks the TCPGen weights: refused, naming them.
+    with pytest.raises(RuntimeError, match=r"state_dict for RNNTBiasing:(.|\n)*Missing key\(s\).*Kproj.weight"):
+        biased.load_state_dict(model.state_dict())
 
 
 @pytest.mark.parametrize("scripted", [False, True])

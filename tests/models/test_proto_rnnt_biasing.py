@@ -4,6 +4,8 @@ TCPGen Conformer RNN-T and biasing trie."""
 import copy
 import importlib
 import pickle
+import subprocess
+import sys
 import typing
 
 import pytest
@@ -209,3 +211,20 @@ def test_hypothesis_and_registration(proto):
     assert models.RNNTBeamSearchBiasing is rnnt_decoder.RNNTBeamSearchBiasing
     assert models.Hypothesis is rnnt_decoder.Hypothesis
     assert {"RNNTBeamSearchBiasing", "Hypothesis"} <= set(dir(models))
+
+
+def test_reached_through_the_torchaudio_alias(tmp_path):
+    # A fresh process (the oracle is not on its path): torchaudio 2.8 prototype imports give torchsound's objects.
+    code = """
+import torchsound.compat
+torchsound.compat.install()
+from torchaudio.prototype.models import ConvEmformer, Hypothesis, RNNTBeamSearchBiasing, conformer_rnnt_biasing_base
+from torchaudio.prototype.models.rnnt import TrieNode
+import torchaudio.prototype.models.conv_emformer as conv_emformer
+print(RNNTBeamSearchBiasing.__module__, conformer_rnnt_biasing_base.__module__, conv_emformer.ConvEmformer is ConvEmformer)
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "torchsound.prototype.models.rnnt_decoder", "torchsound.prototype.models.rnnt", "True"
+    ]
