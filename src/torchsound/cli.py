@@ -13,7 +13,7 @@ import sys
 from typing import List, Optional
 
 # Order shown in --help.
-_COMMANDS = ["io", "features", "effects", "datasets", "demo", "alias"]
+_COMMANDS = ["io", "features", "effects", "datasets", "demo", "alias", "pipelines"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -283,3 +283,19 @@ def test_loads_to_cpu_as_torch_load(tmp_path):
     path = tmp_path / "w.pth"
     torch.save(_state(), path)
     _assert_state_equal(_assets.load_state_dict(path), torch.load(path, weights_only=True))
+
+
+def test_record_fetches_notes_without_fetching(torch_home, monkeypatch):
+    attempts = _count_attempts(monkeypatch)
+    key = "models/x.pt"
+    _assets.asset_path(key).parent.mkdir(parents=True)
+    torch.save(_state(), _assets.asset_path(key))
+    with _assets.record_fetches() as seen:
+        with pytest.raises(Exception, match="noted, not fetched"):
+            _assets.load_checkpoint_from_url(WAV2VEC2_URL)
+        with pytest.raises(Exception, match="noted, not fetched"):
+            _assets.load_asset_state_dict(key)
+    assert seen == [(WAV2VEC2_URL, _assets.checkpoint_path(WAV2VEC2_URL), False),
+                    (_assets.asset_url(key), _assets.asset_path(key), True)]
+    assert attempts == []
+    _assert_state_equal(_assets.load_asset_state_dict(key), _state())  # outside the block: loads again

@@ -46,7 +46,7 @@ def test_static_facts_equal_torchaudios(name, torchaudio28):
     for field in dataclasses.fields(theirs):
         assert getattr(ours, field.name) == getattr(theirs, field.name), field.name
     assert ours.sample_rate == theirs.sample_rate
-    assert ours.__doc__ and name.split("_")[0].lower()[:4] in (ours.__doc__.lower() + "wav2 mms")
+    assert ours.__doc__ and ours.__doc__ != type(ours).__doc__  # each instance documents its model
     if hasattr(theirs, "get_labels"):
         assert ours.get_labels() == theirs.get_labels()
         assert ours.get_labels(blank="<b>") == theirs.get_labels(blank="<b>")

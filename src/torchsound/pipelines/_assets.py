@@ -19,6 +19,7 @@ with ``torch.load(..., weights_only=True)``: a pickle that would run code is ref
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import re
@@ -46,6 +47,7 @@ __all__ = [
     "load_checkpoint_from_url",
     "load_asset_state_dict",
     "load_state_dict_with_dl_kwargs",
+    "record_fetches",
 ]
 
 TORCHAUDIO_URL = "https://download.pytorch.org/torchaudio"
@@ -149,7 +151,33 @@ def _reason(err: BaseException) -> str:
     return f"{type(cause).__name__}: {cause}"
 
 
+class _Recorded(Exception):
+    """Raised by a fetch inside :func:`record_fetches`, once the file's URL and path are noted."""
+
+
+_recording: Optional[list] = None
+
+
+@contextlib.contextmanager
+def record_fetches():
+    """Note, instead of fetching, the files that code inside asks for: a list of ``(url, path, cached)``.
+
+    Each fetch inside the block appends its entry and raises an internal exception that stops the calling
+    method (catch it with ``except Exception``); nothing is downloaded or loaded. Used by ``torchsound weights``
+    to say where a bundle's files go.
+    """
+    global _recording
+    saved, _recording = _recording, []
+    try:
+        yield _recording
+    finally:
+        _recording = saved
+
+
 def _fetch(url: str, path: Path, sha256: Optional[str], progress: bool) -> Path:
+    if _recording is not None:
+        _recording.append((url, path, path.is_file()))
+        raise _Recorded(f"{path.name}: noted, not fetched")
     if path.is_file():
         _download.verify_checksum(path, sha256)
         return path
