@@ -397,3 +397,14 @@ def test_bundles_pickle():
         copy = pickle.loads(pickle.dumps(bundle))
         assert dataclasses.replace(copy, _rnnt_factory_func=None) == dataclasses.replace(bundle, _rnnt_factory_func=None)
         assert copy._rnnt_factory_func.keywords == bundle._rnnt_factory_func.keywords
+
+
+def test_feature_extractor_follows_the_module_device(torch_home, speech, device, tolerance):
+    bundle = torchsound.pipelines.EMFORMER_RNNT_BASE_LIBRISPEECH
+    write_global_stats(bundle)
+    x = waveform(speech, 0.5)
+    want, want_len = bundle.get_feature_extractor()(x)
+    got, got_len = bundle.get_feature_extractor().to(device)(x.to(device))
+    assert got.device.type == torch.device(device).type
+    torch.testing.assert_close(got_len, want_len, rtol=0, atol=0)  # a CPU tensor, as torchaudio's
+    torch.testing.assert_close(got.cpu(), want, **tolerance("float32_fft"))

@@ -440,3 +440,42 @@ def test_phone_processor_without_deep_phonemizer_names_the_extra(torch_home, mon
 def test_bundles_pickle():
     for name in NAMES:
         assert pickle.loads(pickle.dumps(ours(name))) == ours(name)
+
+
+def test_end_to_end_equals_torchaudio_bundle_on_the_same_files(torch_home, tolerance):
+    """Text -> Tacotron2 -> WaveRNN through both bundles, each loading the same cached files itself."""
+    name = "TACOTRON2_WAVERNN_CHAR_LJSPEECH"
+    small = dict(_tacotron2_params=dict(SMALL_TACO, n_symbol=38), _wavernn_params=dict(SMALL_WRNN))
+    bundle_ours, bundle_theirs = dataclasses.replace(ours(name), **small), dataclasses.replace(theirs(name), **small)
+    ta = torchaudio28()
+    write_checkpoint(_assets.checkpoint_path(f"{MODELS_URL}/{bundle_ours._tacotron2_path}"),
+                     random_state(ta.models.Tacotron2(**bundle_ours._tacotron2_params), 7))
+    write_checkpoint(_assets.checkpoint_path(f"{MODELS_URL}/{bundle_ours._wavernn_path}"),
+                     random_state(ta.models.WaveRNN(**SMALL_WRNN), 8))
+    outputs = []
+    for bundle in (bundle_ours, bundle_theirs):
+        processor, tacotron2, vocoder = bundle.get_text_processor(), bundle.get_tacotron2(), bundle.get_vocoder()
+        with torch.no_grad():
+            torch.manual_seed(4)
+            tokens, lengths = processor(["Hello world!", "TTS"])
+            specgram, spec_lengths, _ = tacotron2.infer(tokens, lengths)
+            waveforms, wave_lengths = vocoder(specgram, spec_lengths)
+        outputs.append((tokens, lengths, specgram, spec_lengths, waveforms, wave_lengths))
+    torch.testing.assert_close(outputs[0], outputs[1], **tolerance("float32"))
+
+
+def test_vocoder_follows_the_module_device(device):
+    """The vocoder's buffers move with ``.to(device)`` and its output stays there."""
+    mel = torch.rand(1, 80, 6, generator=torch.Generator().manual_seed(0)) * 9 - 8
+    cpu_vocoder = ours("TACOTRON2_GRIFFINLIM_CHAR_LJSPEECH").get_vocoder()
+    vocoder = ours("TACOTRON2_GRIFFINLIM_CHAR_LJSPEECH").get_vocoder().to(device)
+    assert all(b.device.type == torch.device(device).type for b in vocoder.buffers())
+    torch.manual_seed(1)
+    want, _ = cpu_vocoder(mel)
+    torch.manual_seed(1)
+    got, _ = vocoder(mel.to(device))
+    assert got.device.type == torch.device(device).type and got.shape == want.shape
+    if torch.device(device).type == "cpu":
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+    else:  # another generator draws the random initial phase there
+        assert torch.isfinite(got).all()
