@@ -37,6 +37,15 @@ MASKING = dict(
 )
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # Tiny models on a shared machine: intra-op threads only add waiting.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def oracle(torchaudio28):
     """torchaudio 2.8's ``prototype.models``."""

@@ -32,6 +32,15 @@ VARIANTS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # Tiny models on a shared machine: intra-op threads only add waiting.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def oracle(torchaudio28):
     """torchaudio 2.8's ``prototype.models``."""
@@ -154,8 +163,8 @@ def test_jit_script_equals_eager(oracle, variant):
     cfg = {**SMALL, **VARIANTS[variant]}
     mine = ours.emformer_hubert_model(**cfg).eval()
     scripted = torch.jit.script(mine)
-    # torchaudio scripts it too.
-    torch.jit.script(oracle.emformer_hubert_model(**cfg))
+    if variant == "published_like":  # torchaudio scripts it too
+        torch.jit.script(oracle.emformer_hubert_model(**cfg))
     x, lengths = _inputs()
     with torch.no_grad():
         for args in ([x, lengths], [x]):
