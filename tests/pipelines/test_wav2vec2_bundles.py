@@ -221,3 +221,33 @@ def test_wrong_aux_layout_names_the_keys(torch_home):
     torch.save(state, path)  # aux rows already dropped: not the published layout
     with pytest.raises(RuntimeError, match="aux.weight"):
         bundle.get_model()
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_full_size_get_model_on_meta_from_the_published_layout(name, torchaudio28, monkeypatch):
+    """get_model() at full size, on the meta device, from a state_dict in the published files' layout.
+
+    The layout comes from torchaudio 2.8's model (on meta): old weight-norm keys and the extra aux rows.
+    """
+    bundle = getattr(pipelines, name)
+    shapes = dict(_oracle_shapes(name, torchaudio28))
+    published = {}
+    for key, shape in shapes.items():
+        key = key.replace("parametrizations.weight.original0", "weight_g").replace("parametrizations.weight.original1", "weight_v")
+        if key.startswith("aux."):
+            shape = (shape[0] + len(bundle._remove_aux_axis),) + shape[1:]
+        published[key] = torch.empty(shape, device="meta")
+    seen = []
+
+    def fake_load(url, dl_kwargs):
+        seen.append(url)
+        return dict(published)
+
+    monkeypatch.setattr(_assets, "load_state_dict_with_dl_kwargs", fake_load)
+    with torch.device("meta"):
+        model = bundle.get_model()
+    assert seen == [w2v_utils.weights_url(bundle._path)]
+    inner = model.model if type(model).__name__ == "_Wav2Vec2Model" else model
+    assert {k: tuple(v.shape) for k, v in inner.state_dict().items()} == shapes
+    if isinstance(bundle, pipelines.Wav2Vec2ASRBundle):
+        assert inner.aux.out_features == len(bundle.get_labels(**({"star": None} if hasattr(bundle, "get_dict") else {})))
