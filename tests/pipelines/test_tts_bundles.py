@@ -420,6 +420,9 @@ def test_phone_processor_rejects_a_file_that_is_not_a_phonemizer(torch_home):
     torch.save({"weight": torch.zeros(2)}, path)
     with pytest.raises(ValueError, match="en_us_cmudict_forward.pt: not a DeepPhonemizer checkpoint"):
         ours("TACOTRON2_GRIFFINLIM_PHONE_LJSPEECH").get_text_processor()
+    path.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(RuntimeError, match="en_us_cmudict_forward.pt: not a readable checkpoint"):
+        ours("TACOTRON2_GRIFFINLIM_PHONE_LJSPEECH").get_text_processor()
 
 
 def test_phone_processor_dl_kwargs(torch_home):

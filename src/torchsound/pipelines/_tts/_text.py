@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 from typing import List, Sequence, Tuple, Union
 
@@ -99,10 +100,13 @@ def _load_phonemizer(*, progress: bool = True, sha256=None):
     try:
         with torch.serialization.safe_globals([Preprocessor, LanguageTokenizer, SequenceTokenizer]):
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # weights_only refused something (code in the pickle) or the file is damaged
+    except pickle.UnpicklingError as err:  # weights_only refused an object: loading it would run code
         raise _assets.UnsafeCheckpointError(
-            f"{path}: not loaded as a DeepPhonemizer checkpoint with weights_only=True ({err})"
-        ) from err
+            f"{path}: refused to load: the file holds objects that torch.load(weights_only=True) does not allow "
+            f"beyond DeepPhonemizer's tokenizers (loading it would run code from the file). ({err})"
+        ) from None
+    except (RuntimeError, EOFError, ValueError, OSError) as err:
+        raise RuntimeError(f"{path}: not a readable checkpoint ({type(err).__name__}: {err})") from err
     if not isinstance(checkpoint, dict) or not {"config", "model", "preprocessor"} <= set(checkpoint):
         raise ValueError(f"{path}: not a DeepPhonemizer checkpoint (expected a dict with config, model, preprocessor)")
 
