@@ -131,6 +131,7 @@ class BeamSearch:
         self._slot_label = torch.stack([k_of, torch.where(ext, i % V, self.blank)], 1)  # (P + 1, 2): old slot, new label
         self._is_blank_col = ~(ext | old)
         self._neg_col = torch.full((B, 1), _NEG, **f)
+        self._neg_slots = torch.full((B, K), _NEG, **f)
         self._zero_col = torch.zeros((B, 1), dtype=torch.long, device=device)
         self._labels = torch.arange(V, device=device)
         self._slot_state = 2 * torch.arange(K, device=device)  # state id = 2 * slot + ends_in_token
@@ -177,13 +178,11 @@ class BeamSearch:
             certain[self.blank] = 0.0
             em = torch.where(skip[..., None], certain, em)
         lengths = torch.full((B,), T, dtype=torch.long) if lengths is None else lengths.to("cpu", torch.long)
-        for t in range(T):
-            active = lengths > t
-            if not bool(active.any()):
-                break
-            every = bool(active.all())
-            self._frame(em[:, t], None if every else active.to(self.device))
-            self.active.append(None if every else active)
+        shortest, longest = (int(lengths.min()), int(lengths.max())) if B else (0, 0)
+        for t in range(min(T, longest)):
+            active = None if t < shortest else lengths > t  # None: every stream moves
+            self._frame(em[:, t], None if active is None else active.to(self.device))
+            self.active.append(active)
 
     def _frame(self, e: torch.Tensor, active: Optional[torch.Tensor]) -> None:
         """One frame: e (B, V) scores; ``active`` (B,) bool or None for all streams."""
@@ -219,7 +218,7 @@ class BeamSearch:
         folded_best = Xbest.view(B, KV).gather(1, idx).masked_fill_(lost, _NEG) if lse else folded
         tok = torch.logaddexp(stay, folded) if lse else torch.maximum(stay, folded)
         par_tok = torch.where(folded_best > stay, par.gather(1, idx), self._slot_state + 1)
-        Yf = Yf.scatter_reduce(1, idx, torch.where(lost, math.inf, _NEG).to(Yf.dtype), "amin")
+        Yf = Yf.scatter_reduce(1, idx, self._neg_slots.masked_fill(lost, math.inf), "amin")
 
         cand = torch.cat([Yf, tok, self._neg_col], 1)  # (B, KV + K + 1) states, see begin() for the layout
         if pruned and not lse:  # with max merging, pruning merged candidates prunes the same alignments
@@ -233,7 +232,7 @@ class BeamSearch:
         rank[:, KV : KV + K] = merge(b_state, cand[:, KV : KV + K])
         top = rank.topk(K, dim=1)
         sel = top.indices  # (B, K) prefix ids of the new slots
-        valid = top.values > _NEG
+        junk = top.values == _NEG
         k_old, c_new = self._slot_label[sel].unbind(2)
         is_ext = c_new != self.blank
         entries = self._state_entries[sel].view(B, 2 * K)
@@ -241,8 +240,8 @@ class BeamSearch:
         n_S = cand.gather(1, entries).view(B, K, 2)
         n_par = torch.cat([par, par_tok, self._zero_col], 1).gather(1, entries)
         old_hash = self.hash.gather(1, k_old)
-        n_hash = torch.where(is_ext, _mix(old_hash, c_new), old_hash).masked_fill_(~valid, _DEAD_HASH)
-        n_parent = torch.where(is_ext, old_hash, self.parent_hash.gather(1, k_old)).masked_fill_(~valid, _DEAD_PARENT)
+        n_hash = torch.where(is_ext, _mix(old_hash, c_new), old_hash).masked_fill_(junk, _DEAD_HASH)
+        n_parent = torch.where(is_ext, old_hash, self.parent_hash.gather(1, k_old)).masked_fill_(junk, _DEAD_PARENT)
         n_last = torch.where(is_ext, c_new, last.gather(1, k_old))
 
         if active is not None:  # finished streams keep their beam unchanged
@@ -252,7 +251,7 @@ class BeamSearch:
             n_parent = torch.where(a, n_parent, self.parent_hash)
             n_last = torch.where(a, n_last, last)
         if self.lm_scores is not None:
-            self._lm_update(k_old, c_new, is_ext, valid, active)
+            self._lm_update(k_old, c_new, is_ext, ~junk, active)
         self.S, self.last, self.hash, self.parent_hash = n_S, n_last, n_hash, n_parent
         self.parents.append(n_par)
         self.lasts.append(n_last)
