@@ -78,9 +78,10 @@ def _load_phonemizer(*, progress: bool = True, sha256=None):
     """DeepPhonemizer's English (CMUdict) phonemizer, from torch.hub's checkpoint folder or downloaded there.
 
     DeepPhonemizer's own loader unpickles the whole file. Here it is read with ``weights_only=True``, allowing
-    only DeepPhonemizer's three tokenizer/preprocessor classes (plain attribute containers: unpickling them
-    sets their attributes and runs none of their code); the model is then built from the checkpoint's config
-    and state dict.
+    only DeepPhonemizer's three tokenizer/preprocessor classes, as torchaudio does (the file pickles a
+    ``Preprocessor`` next to the config and state dict). The unpickler may create them, call their constructors
+    (which only build symbol dictionaries) and set their attributes; anything else in the file is refused. The
+    model is then built from the checkpoint's config and state dict.
     """
     try:
         import dp  # noqa: F401
