@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
     assert_same_layout,
@@ -325,3 +326,12 @@ def test_torch_export_equals_eager():
     exported = torch.export.export(model, (x, lengths))
     with torch.no_grad():
         torch.testing.assert_close(exported.module()(x, lengths), model(x, lengths), **tolerance_for(torch.float32))
+
+
+def test_foreign_state_dicts_are_refused_naming_model_keys_and_shapes():
+    hubert = ours.emformer_hubert_model(8, 6, True, 2, 12, 10, 3, 16, 2, 3, 4, 2, 0.0, "gelu", 0, None, True, None)
+    assert_foreign_state_dicts_rejected(ours.conformer_wav2vec2_model(**SMALL), hubert,
+                                        ours.conformer_wav2vec2_model(**{**SMALL, "encoder_embed_dim": 20}))
+    pretrain = ours.conformer_wav2vec2_pretrain_model(**SMALL, **MASKING)
+    other_size = ours.conformer_wav2vec2_pretrain_model(**{**SMALL, "extractor_output_dim": 14}, **MASKING)
+    assert_foreign_state_dicts_rejected(pretrain, ours.conformer_wav2vec2_model(**SMALL), other_size)

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from _model_oracle import (
+    assert_foreign_state_dicts_rejected,
     assert_round_trips,
     assert_same_gradients,
     assert_same_layout,
@@ -219,3 +220,9 @@ def test_on_every_device_equals_torchaudio_on_cpu(oracle, device, with_lengths):
         else:  # torchaudio fails without lengths for a batch > 1 (see above): give it the full lengths
             want_features = theirs.encoder.extract_features(theirs.feature_extractor(x, None)[0], torch.full((3,), 15))
         torch.testing.assert_close([f.cpu() for f in features], want_features, **tolerance_for(torch.float64))
+
+
+def test_foreign_state_dicts_are_refused_naming_model_keys_and_shapes():
+    conformer = ours.conformer_wav2vec2_model(8, 12, 2, 16, 0.0, 2, 4, 24, 3, 0.0, True, True)
+    assert_foreign_state_dicts_rejected(ours.emformer_hubert_model(**SMALL), conformer,
+                                        ours.emformer_hubert_model(**{**SMALL, "encoder_ffn_dim": 20}))
