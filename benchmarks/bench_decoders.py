@@ -40,7 +40,9 @@ def emissions(kind: str, batch: int, frames: int, seed: int = 0) -> torch.Tensor
     if kind == "peaked":  # about 60 % blank frames, the rest a confident token, plus noise
         labels = torch.randint(0, len(TOKENS), (batch, frames), generator=g)
         labels[torch.rand(batch, frames, generator=g) < 0.6] = 0
-        logits = torch.randn(batch, frames, len(TOKENS), generator=g) + 6.0 * torch.nn.functional.one_hot(labels, len(TOKENS))
+        logits = torch.randn(batch, frames, len(TOKENS), generator=g) + 6.0 * torch.nn.functional.one_hot(
+            labels, len(TOKENS)
+        )
     else:
         logits = 3.0 * torch.randn(batch, frames, len(TOKENS), generator=g)
     return logits.log_softmax(-1).contiguous()
@@ -80,9 +82,9 @@ def main() -> None:
         em = emissions(kind, args.batch, args.frames)
         lens = torch.full((args.batch,), args.frames, dtype=torch.int32)
         runs = {
-            peer_name: lambda: peer(em),
-            "torch ctc_decoder": lambda: ours(em),
-            f"torch cuda_ctc_decoder (beam {prefix.beam_size})": lambda: prefix(em, lens),
+            peer_name: lambda em=em: peer(em),
+            "torch ctc_decoder": lambda em=em: ours(em),
+            f"torch cuda_ctc_decoder (beam {prefix.beam_size})": lambda em=em, lens=lens: prefix(em, lens),
         }
         results = {name: fn() for name, fn in runs.items()}  # warm-up, and the outputs to check
         times = {name: [] for name in runs}
@@ -98,7 +100,8 @@ def main() -> None:
             check = ""
             if name == "torch ctc_decoder":
                 same = all(
-                    a[0].tokens.tolist() == b[0].tokens.tolist() and abs(a[0].score - b[0].score) < 1e-6 * abs(b[0].score)
+                    a[0].tokens.tolist() == b[0].tokens.tolist()
+                    and abs(a[0].score - b[0].score) < 1e-6 * abs(b[0].score)
                     for a, b in zip(results[name], ref)
                 )
                 check = "same hypotheses" if same else "DIFFERENT hypotheses"

@@ -122,7 +122,9 @@ def test_ctc_decoder_torch_equals_exhaustive(log_add, reduce):
     vocab = ["-", "a", "b"]
     lp = _log_probs(1, 6, 3, seed=2)
     exact = _exhaustive(lp[0], reduce=reduce)
-    dec = ctc_decoder(None, vocab, sil_token="-", nbest=1000, beam_size=1000, beam_threshold=1e9, log_add=log_add, backend="torch")
+    dec = ctc_decoder(
+        None, vocab, sil_token="-", nbest=1000, beam_size=1000, beam_threshold=1e9, log_add=log_add, backend="torch"
+    )
     hyps = dec(lp.float())[0]
     assert len(hyps) == len(exact)
     for h in hyps:
@@ -199,7 +201,9 @@ def test_peaked_emissions_agree_with_flashlight(torchaudio28):
     logits = torch.randn(2, 150, 29, generator=g) + 6.0 * torch.nn.functional.one_hot(labels, 29)
     lp = logits.log_softmax(-1)
     want = oracle.ctc_decoder(None, vocab, sil_token="-", beam_size=20, log_add=True)(lp)
-    got = cuda_ctc_decoder(vocab, beam_size=20, blank_skip_threshold=1.0)(lp, torch.tensor([150, 150], dtype=torch.int32))
+    got = cuda_ctc_decoder(vocab, beam_size=20, blank_skip_threshold=1.0)(
+        lp, torch.tensor([150, 150], dtype=torch.int32)
+    )
     for x, y in zip(got, want):
         assert x[0].tokens == y[0].tokens.tolist()
 

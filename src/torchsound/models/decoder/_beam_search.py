@@ -128,7 +128,9 @@ class BeamSearch:
         self._state_entries = torch.stack(
             [torch.where(old, k_of * V + self.blank, P), torch.where(ext | old, i, P)], 1
         )  # (P + 1, 2)
-        self._slot_label = torch.stack([k_of, torch.where(ext, i % V, self.blank)], 1)  # (P + 1, 2): old slot, new label
+        self._slot_label = torch.stack(
+            [k_of, torch.where(ext, i % V, self.blank)], 1
+        )  # (P + 1, 2): old slot, new label
         self._is_blank_col = ~(ext | old)
         self._neg_col = torch.full((B, 1), _NEG, **f)
         self._neg_slots = torch.full((B, K), _NEG, **f)

@@ -8,7 +8,6 @@ it, lexicon-free decoding (no LM or a custom :class:`CTCDecoderLM`) runs in the 
 
 from __future__ import annotations
 
-import math
 import os
 from abc import abstractmethod
 from collections import namedtuple
@@ -184,10 +183,14 @@ def _check_lengths(lengths, batch: int, frames: int) -> torch.Tensor:
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
         raise TypeError(f"CTCDecoder: lengths must be an integer tensor, got {lengths.dtype}")
     if lengths.shape != (batch,):
-        raise ValueError(f"CTCDecoder: lengths must have shape ({batch},) (one per batch item), got {tuple(lengths.shape)}")
+        raise ValueError(
+            f"CTCDecoder: lengths must have shape ({batch},) (one per batch item), got {tuple(lengths.shape)}"
+        )
     lengths = lengths.to("cpu", torch.long)
     if batch and (int(lengths.min()) < 0 or int(lengths.max()) > frames):
-        raise ValueError(f"CTCDecoder: lengths must lie in [0, {frames}] (the number of frames), got {lengths.tolist()}")
+        raise ValueError(
+            f"CTCDecoder: lengths must lie in [0, {frames}] (the number of frames), got {lengths.tolist()}"
+        )
     return lengths
 
 
@@ -267,8 +270,13 @@ class CTCDecoder:
 
     def _new_search(self) -> BeamSearch:
         return BeamSearch(
-            self.tokens_dict.index_size(), self.blank, beam_over_states=True, start_token=self.sil,
-            sil=self.sil, lm=self.lm, **self._options,
+            self.tokens_dict.index_size(),
+            self.blank,
+            beam_over_states=True,
+            start_token=self.sil,
+            sil=self.sil,
+            lm=self.lm,
+            **self._options,
         )
 
     # ------------------------------------------------------------------ incremental
@@ -325,7 +333,9 @@ class CTCDecoder:
         if self.decoder is not None:
             return self._from_flashlight(self.decoder.get_all_final_hypothesis())
         if self._search is None or self._search.final is None:
-            raise RuntimeError("CTCDecoder.get_final_hypothesis: call decode_begin(), decode_step() and decode_end() first")
+            raise RuntimeError(
+                "CTCDecoder.get_final_hypothesis: call decode_begin(), decode_step() and decode_end() first"
+            )
         return self._from_search(0)
 
     # ------------------------------------------------------------------ batch
@@ -339,7 +349,9 @@ class CTCDecoder:
             )
         return emissions.to(torch.float32).contiguous()
 
-    def __call__(self, emissions: torch.FloatTensor, lengths: Optional[torch.Tensor] = None) -> List[List[CTCHypothesis]]:
+    def __call__(
+        self, emissions: torch.FloatTensor, lengths: Optional[torch.Tensor] = None
+    ) -> List[List[CTCHypothesis]]:
         """Decode a batch.
 
         Args:
@@ -432,7 +444,9 @@ def ctc_decoder(
     for name, value in (("nbest", nbest), ("beam_size", beam_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"ctc_decoder: {name} must be a positive int, got {value!r}")
-    if beam_size_token is not None and (isinstance(beam_size_token, bool) or not isinstance(beam_size_token, int) or beam_size_token < 1):
+    if beam_size_token is not None and (
+        isinstance(beam_size_token, bool) or not isinstance(beam_size_token, int) or beam_size_token < 1
+    ):
         raise ValueError(f"ctc_decoder: beam_size_token must be None or a positive int, got {beam_size_token!r}")
     if lm is not None and not isinstance(lm, (str, os.PathLike, CTCDecoderLM)):
         raise TypeError(f"ctc_decoder: lm must be a KenLM file path, a CTCDecoderLM or None, got {type(lm).__name__}")
@@ -504,7 +518,9 @@ def ctc_decoder(
         except ImportError:
             kenlm = None
         if kenlm is None:
-            raise ImportError(f"ctc_decoder: this flashlight-text build has no KenLM support; reinstall it with: {_EXTRA}")
+            raise ImportError(
+                f"ctc_decoder: this flashlight-text build has no KenLM support; reinstall it with: {_EXTRA}"
+            )
         lm = kenlm(os.fspath(lm), word_dict)
     elif lm is None:
         lm = fl.ZeroLM()

@@ -74,16 +74,22 @@ class CUCTCDecoder:
         cuda_stream: Optional["torch.cuda.Stream"] = None,
     ) -> None:
         if cuda_stream is not None and not isinstance(cuda_stream, torch.cuda.Stream):
-            raise TypeError(f"CUCTCDecoder: cuda_stream must be a torch.cuda.Stream or None, got {type(cuda_stream).__name__}")
+            raise TypeError(
+                f"CUCTCDecoder: cuda_stream must be a torch.cuda.Stream or None, got {type(cuda_stream).__name__}"
+            )
         if not isinstance(vocab_list, (list, tuple)) or not vocab_list:
             raise ValueError("CUCTCDecoder: vocab_list must be a non-empty list of tokens")
         for name, value in (("beam_size", beam_size), ("nbest", nbest)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"CUCTCDecoder: {name} must be a positive int, got {value!r}")
         if isinstance(blank_id, bool) or not isinstance(blank_id, int) or not 0 <= blank_id < len(vocab_list):
-            raise ValueError(f"CUCTCDecoder: blank_id must be an index into vocab_list (0..{len(vocab_list) - 1}), got {blank_id!r}")
+            raise ValueError(
+                f"CUCTCDecoder: blank_id must be an index into vocab_list (0..{len(vocab_list) - 1}), got {blank_id!r}"
+            )
         if not (isinstance(blank_skip_threshold, (int, float)) and 0 <= blank_skip_threshold <= 1):
-            raise ValueError(f"CUCTCDecoder: blank_skip_threshold must be between 0 and 1, got {blank_skip_threshold!r}")
+            raise ValueError(
+                f"CUCTCDecoder: blank_skip_threshold must be between 0 and 1, got {blank_skip_threshold!r}"
+            )
         self.blank_id = blank_id
         self.vocab_list = list(vocab_list)
         self.nbest = nbest
@@ -105,14 +111,24 @@ class CUCTCDecoder:
             what = log_prob.dtype if isinstance(log_prob, torch.Tensor) else type(log_prob).__name__
             raise TypeError(f"CUCTCDecoder: log_prob must be a floating-point tensor (float32), got {what}")
         if log_prob.ndim != 3:
-            raise ValueError(f"CUCTCDecoder: log_prob must be 3D (batch, frame, num_tokens), got shape {tuple(log_prob.shape)}")
+            raise ValueError(
+                f"CUCTCDecoder: log_prob must be 3D (batch, frame, num_tokens), got shape {tuple(log_prob.shape)}"
+            )
         B, T, V = log_prob.shape
         if V != len(self.vocab_list):
-            raise ValueError(f"CUCTCDecoder: log_prob must have {len(self.vocab_list)} tokens (len(vocab_list)), got {V}")
-        if not isinstance(encoder_out_lens, torch.Tensor) or encoder_out_lens.is_floating_point() or encoder_out_lens.dtype == torch.bool:
+            raise ValueError(
+                f"CUCTCDecoder: log_prob must have {len(self.vocab_list)} tokens (len(vocab_list)), got {V}"
+            )
+        if (
+            not isinstance(encoder_out_lens, torch.Tensor)
+            or encoder_out_lens.is_floating_point()
+            or encoder_out_lens.dtype == torch.bool
+        ):
             raise TypeError("CUCTCDecoder: encoder_out_lens must be an integer tensor (int32)")
         if encoder_out_lens.shape != (B,):
-            raise ValueError(f"CUCTCDecoder: encoder_out_lens must have shape ({B},), got {tuple(encoder_out_lens.shape)}")
+            raise ValueError(
+                f"CUCTCDecoder: encoder_out_lens must have shape ({B},), got {tuple(encoder_out_lens.shape)}"
+            )
         lengths = encoder_out_lens.to("cpu", torch.long)
         if B and (int(lengths.min()) < 0 or int(lengths.max()) > T):
             raise ValueError(f"CUCTCDecoder: encoder_out_lens must lie in [0, {T}], got {lengths.tolist()}")
