@@ -265,6 +265,7 @@ def test_without_flashlight_text(oracle, monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "flashlight", None)  # import flashlight... -> ImportError
     monkeypatch.delitem(sys.modules, _ctc_decoder.__name__)
+    monkeypatch.setattr(ours, "_ctc_decoder", _ctc_decoder)  # the import below rebinds it: restore it afterwards
     fallback = importlib.import_module(_ctc_decoder.__name__)
     monkeypatch.setitem(sys.modules, _ctc_decoder.__name__, _ctc_decoder)  # restore for later tests
     assert fallback._fl is None

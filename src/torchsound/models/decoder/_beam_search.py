@@ -61,6 +61,10 @@ class BeamSearch:
         blank_skip: frames whose blank score is at least this are taken as a certain blank: they
             move every prefix to its blank-ending form and add nothing to the score (None: never).
         dtype: the floating dtype scores are accumulated in.
+
+    Shape:
+        - emissions given to :meth:`step`: ``(B, T, V)`` scores (log-probabilities), on the search's device.
+        - lengths: ``(B,)`` frames of each stream in this call (None: all ``T``).
     """
 
     def __init__(

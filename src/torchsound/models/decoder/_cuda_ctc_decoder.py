@@ -106,6 +106,10 @@ class CUCTCDecoder:
 
         Returns:
             List[List[CUCTCHypothesis]]: per item, up to ``nbest`` distinct hypotheses, best first.
+
+        Shape:
+            - log_prob: ``(batch, frame, num_tokens)`` on any device (the search runs there).
+            - encoder_out_lens: ``(batch,)``, each in ``[0, frame]``.
         """
         if not isinstance(log_prob, torch.Tensor) or not log_prob.is_floating_point():
             what = log_prob.dtype if isinstance(log_prob, torch.Tensor) else type(log_prob).__name__
