@@ -296,7 +296,9 @@ def _extract_ray(inputs, kind, show_progress, num_cpus, address):
     from torchsound import data
 
     rows = [{"index": i, "path": p, "key": str(i)} for i, p in enumerate(inputs)]  # keys are given after, as here
-    size = max(1, min(256, -(-len(inputs) // 64)))
+    # Few large tasks: Ray spends ~50 ms CPU per task (see docs/scale.md), a file's fbank ~4 ms; 256 files at most
+    # per task bound the memory a task holds.
+    size = max(1, min(256, -(-len(inputs) // 8)))
     done = data.run(None, [data.Features(FEATURE_KINDS[kind])], engine="ray", rows=rows, shard_size=size,
                     num_cpus=num_cpus, address=address, show_progress=show_progress)
     for row in done:
