@@ -173,6 +173,18 @@ def test_train_mode_dropout_matches_under_same_seed(proto):
         assert not torch.allclose(ours.eval()(x, lengths)[0], outs[0])
 
 
+def test_batch_equals_loop_for_full_items():
+    cfg = _config("memory")
+    model = ConvEmformer(**cfg).double().eval()
+    x, _ = _inputs(cfg, lengths=(13, 13, 13))
+    x = x.double()
+    full = torch.full((3,), 13)
+    with torch.no_grad():
+        whole, _ = model(x, full)
+        items = torch.cat([model(x[i : i + 1], full[i : i + 1])[0] for i in range(3)])
+    torch.testing.assert_close(whole, items, **tolerance_for(torch.float64))
+
+
 @pytest.mark.parametrize("name", ["lookahead", "memory"])
 def test_script_and_round_trips(proto, name):
     ours, theirs = _pair(proto, name)

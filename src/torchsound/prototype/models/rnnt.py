@@ -170,6 +170,13 @@ class RNNTBiasing(RNNT):
         tcpsche (int): first training epoch that uses TCPGen.
         DBaverage (bool): with ``deepbiasing``, bias with a projection of the valid-piece mask (DB-RNNT) instead
             of TCPGen.
+
+    Shape:
+        ``forward(sources, source_lengths, targets, target_lengths, tries, current_epoch, predictor_state)``:
+        sources ``(B, T, D)``, targets ``(B, U)`` (starting with the blank) -> logits ``(B, T', U, num_symbols)``,
+        source lengths ``(B,)``, target lengths ``(B,)``, predictor state, TCPGen distribution
+        ``(B, T', U, nchars + 1)`` and ``p_gen`` ``(B, T', U, 1)`` (``None`` without TCPGen), with
+        ``T' = T // time_reduction_stride``.
     """
 
     def __init__(
@@ -516,6 +523,8 @@ def conformer_rnnt_biasing(
     ``charlist`` (the ``num_symbols`` word pieces in output order, with ``"<blank>"``), ``deepbiasing``,
     ``tcpsche`` (first epoch using TCPGen) and ``DBaverage`` (DB-RNNT instead of TCPGen). TCPGen's dropout is
     ``conformer_dropout``.
+
+    Shape: see :class:`RNNTBiasing`.
     """
     encoder = _conformer_encoder(
         input_dim,
@@ -566,7 +575,7 @@ def conformer_rnnt_biasing(
 def conformer_rnnt_biasing_base(charlist: Optional[List[str]] = None, biasing: bool = True) -> RNNTBiasing:
     """Conformer RNN-T with TCPGen (torchaudio's LibriSpeech biasing recipe): 80 mel inputs, stride 4, 16 Conformer
     layers of width 144, one LSTM layer of 320 units, encodings of 576, 601 word pieces, attention dimension 256,
-    deep biasing, TCPGen from epoch 30.
+    deep biasing, TCPGen from epoch 30. Shape: see :class:`RNNTBiasing`.
 
     Args:
         charlist (list of str): the 601 word pieces in output order, with ``"<blank>"``.
