@@ -251,3 +251,13 @@ def test_full_size_get_model_on_meta_from_the_published_layout(name, torchaudio2
     assert {k: tuple(v.shape) for k, v in inner.state_dict().items()} == shapes
     if isinstance(bundle, pipelines.Wav2Vec2ASRBundle):
         assert inner.aux.out_features == len(bundle.get_labels(**({"star": None} if hasattr(bundle, "get_dict") else {})))
+
+
+def test_file_without_ctc_head_is_named(torch_home):
+    encoder = shrink(pipelines.WAV2VEC2_BASE)
+    asr = shrink(pipelines.WAV2VEC2_ASR_BASE_960H)
+    path = _assets.checkpoint_path(w2v_utils.weights_url(asr._path))
+    path.parent.mkdir(parents=True)
+    torch.save(random_state_dict(encoder), path)  # an encoder's weights where the ASR file should be
+    with pytest.raises(RuntimeError, match=r"wav2vec2_fairseq_base_ls960_asr_ls960.pth has no CTC head \(aux.weight"):
+        asr.get_model()

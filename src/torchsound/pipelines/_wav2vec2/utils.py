@@ -97,8 +97,12 @@ def drop_aux_rows(state_dict: Dict[str, Tensor], rows: Sequence[int]) -> None:
 
 def load_weights(path: str, dl_kwargs: Optional[Dict[str, Any]], aux_rows: Sequence[int] = ()) -> Dict[str, Tensor]:
     """The bundle's state_dict from the cache (or a download), with the unused ``aux`` rows dropped."""
-    state_dict = _assets.load_state_dict_with_dl_kwargs(weights_url(path), dl_kwargs)
+    url = weights_url(path)
+    state_dict = _assets.load_state_dict_with_dl_kwargs(url, dl_kwargs)
     if aux_rows:
+        if not isinstance(state_dict, dict) or "aux.weight" not in state_dict or "aux.bias" not in state_dict:
+            raise RuntimeError(f"the checkpoint for {url} has no CTC head (aux.weight, aux.bias): "
+                               "not the file published for this bundle")
         drop_aux_rows(state_dict, aux_rows)
     return state_dict
 
