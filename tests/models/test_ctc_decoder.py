@@ -261,6 +261,7 @@ def test_custom_lm_equals_torchaudio(oracle, options):
 
 def test_without_flashlight_text(oracle, monkeypatch):
     """With flashlight-text absent: the pure-Python LM classes and the PyTorch search; lexicon/KenLM say which extra."""
+    oracle_api = oracle.ctc_decoder, oracle.CTCDecoderLM, oracle.CTCDecoderLMState  # imported while flashlight is there
     for name in [m for m in sys.modules if m.startswith("flashlight")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "flashlight", None)  # import flashlight... -> ImportError
@@ -276,12 +277,13 @@ def test_without_flashlight_text(oracle, monkeypatch):
     assert state.compare(state) == 0 and state.compare(child) == -child.compare(state) != 0
 
     em = _emissions(batch=2, frames=30, seed=6)
-    want = oracle.ctc_decoder(None, TOKENS, nbest=2)(em)
+    oracle_decoder, oracle_lm, oracle_state = oracle_api
+    want = oracle_decoder(None, TOKENS, nbest=2)(em)
     _assert_same(fallback.ctc_decoder(None, TOKENS, nbest=2)(em), want)
-    ref_lm = _bigram_lm(oracle.CTCDecoderLM, oracle.CTCDecoderLMState, len(TOKENS))
+    ref_lm = _bigram_lm(oracle_lm, oracle_state, len(TOKENS))
     lm = _bigram_lm(fallback.CTCDecoderLM, fallback.CTCDecoderLMState, len(TOKENS))
     _assert_same(
-        fallback.ctc_decoder(None, TOKENS, lm=lm, nbest=2)(em), oracle.ctc_decoder(None, TOKENS, lm=ref_lm, nbest=2)(em)
+        fallback.ctc_decoder(None, TOKENS, lm=lm, nbest=2)(em), oracle_decoder(None, TOKENS, lm=ref_lm, nbest=2)(em)
     )
 
     with pytest.raises(ImportError, match=r"torchsound\[decoder\]"):
