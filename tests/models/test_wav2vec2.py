@@ -297,7 +297,7 @@ def test_torchscript_equals_eager(torchaudio28, factory, cfg):
     torch.jit.save(scripted, buffer)
     buffer.seek(0)
     with torch.no_grad():
-        torch.testing.assert_close(torch.jit.load(buffer)(wave, lengths)[0], want, rtol=0, atol=0)
+        torch.testing.assert_close(torch.jit.load(buffer)(wave, lengths)[0], got, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("factory,cfg", [("wav2vec2_model", _config(aux=5)), ("wavlm_model", _wavlm_config())])
