@@ -18,6 +18,8 @@ _NAMES = {
     # HiFi-GAN (hifi_gan.py)
     **dict.fromkeys(["HiFiGANVocoder", "hifigan_vocoder", "hifigan_vocoder_v1", "hifigan_vocoder_v2", "hifigan_vocoder_v3"],
                     ".hifi_gan"),
+    # VGGish: torchaudio 2.8 exposes these only as VGGISH.VGGish / VGGISH.VGGishInputProcessor; named here too.
+    **dict.fromkeys(["VGGish", "VGGishInputProcessor"], "..pipelines._vggish"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _NAMES)
