@@ -72,6 +72,8 @@ def test_unknown_name_is_a_plain_attribute_error():
 def test_imports_under_the_alias_say_what_is_missing(tmp_path):
     # One name torchsound lacks today in a module it has (not ffmpeg_utils: plain AttributeErrors).
     present = [(m, n) for m, n in MISSING if m != "torchaudio.utils.ffmpeg_utils" and _ours(m) is not None]
+    if not present:
+        pytest.skip("torchsound provides every torchaudio 2.8 name of the modules it has")
     package, name = present[-1]
     out = run_python("""
         import torchsound.compat
