@@ -48,7 +48,7 @@ class BeamSearch:
     Args:
         num_tokens: vocabulary size ``V``.
         blank: index of the blank token.
-        beam_size: states (``merge_states=True``) or prefixes kept after each frame.
+        beam_size: states (``beam_over_states=True``) or prefixes kept after each frame.
         beam_size_token: only the ``beam_size_token`` best-scoring tokens of each frame are tried.
         beam_threshold: candidates scoring more than this below the frame's best one are dropped.
         log_add: merge candidates of the same hypothesis by ``logaddexp`` (else ``max``).
@@ -99,7 +99,6 @@ class BeamSearch:
         self.lm_weight = float(lm_weight)
         self.blank_skip = blank_skip
         self.dtype = dtype
-        self._started = False
 
     # ------------------------------------------------------------------ state
 
