@@ -433,6 +433,9 @@ def ctc_decoder(
     Returns:
         CTCDecoder: the decoder.
 
+    The ``nbest`` hypotheses are distinct search states, best first. As in torchaudio, two of them can show
+    the same tokens when they differ only by a final silence (``[|, a, |]`` for both ``a`` and ``a|``).
+
     Example:
         >>> decoder = ctc_decoder(lexicon="lexicon.txt", tokens="tokens.txt", lm="kenlm.bin")
         >>> results = decoder(emissions)  # per batch item, a list of nbest CTCHypothesis
