@@ -1,5 +1,5 @@
 """Prototype functionals. The math lives in ``torchsound.functional`` (this namespace re-exports it), except
-``exp_sigmoid``, which only torchaudio's prototype has."""
+``exp_sigmoid`` and ``ray_tracing``, which only torchaudio's prototype has."""
 
 from ..._internal.lazy import attach
 
@@ -12,5 +12,6 @@ __getattr__, __dir__, __all__ = attach(
         **dict.fromkeys(["sinc_impulse_response", "frequency_impulse_response", "filter_waveform"], _F + "_fir"),
         "simulate_rir_ism": _F + "_rir",
         "exp_sigmoid": "._dsp",
+        "ray_tracing": "._ray_tracing",
     },
 )
