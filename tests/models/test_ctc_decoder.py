@@ -407,3 +407,26 @@ def test_download_pretrained_files_offline_error(torch_home):
     assert str(torch_home / "hub" / "torchaudio" / "decoder-assets" / "librispeech-4-gram" / "lexicon.txt") in message
     with pytest.raises(ValueError, match="librispeech-5-gram not supported"):
         ours.download_pretrained_files("librispeech-5-gram")
+
+
+def test_incremental_custom_lm_torch_equals_flashlight():
+    # LM states carried across decode_step calls by the PyTorch search give flashlight-text's hypotheses.
+    em = _emissions(batch=1, frames=33, seed=8)[0]
+    results = []
+    for backend in ("flashlight", "torch"):
+        lm = _bigram_lm(ours.CTCDecoderLM, ours.CTCDecoderLMState, len(TOKENS))
+        dec = ours.ctc_decoder(None, TOKENS, lm=lm, nbest=3, lm_weight=1.5, backend=backend)
+        dec.decode_begin()
+        for chunk in em.split(7):
+            dec.decode_step(chunk)
+        dec.decode_end()
+        results.append(dec.get_final_hypothesis())
+    _assert_same([results[1]], [results[0]])
+
+
+def test_incremental_order_errors():
+    dec = ours.ctc_decoder(None, TOKENS, backend="torch")
+    with pytest.raises(RuntimeError, match="call decode_begin"):
+        dec.decode_step(_emissions()[0])
+    with pytest.raises(RuntimeError, match="call decode_begin"):
+        dec.get_final_hypothesis()
