@@ -54,6 +54,8 @@ class CUCTCDecoder:
     to its blank-ending form and add nothing to the score (torchaudio: "skip frames if
     log_prob(blank) > log(blank_skip_threshold)"). With ``blank_skip_threshold=1`` no frame is skipped
     (unless its blank probability is exactly 1) and scores are exact sums over the kept alignments.
+    ``beam_size=1`` keeps the single most probable prefix, which can differ from the greedy (best path)
+    decoding; ``ctc_decoder(..., beam_size=1)`` (max merging) is the greedy decoding.
 
     Args:
         vocab_list (List[str]): the tokens.
