@@ -3,6 +3,7 @@
 
 import copy
 import importlib
+import io
 import pickle
 
 import pytest
@@ -386,7 +387,11 @@ def test_biasing_round_trips(proto):
     inputs = _inputs(SMALL)
     with torch.no_grad():
         want = ours(*inputs, make_trie(TRIE_WORDS), 2)
-        for other in (pickle.loads(pickle.dumps(ours)), copy.deepcopy(ours)):
+        buffer = io.BytesIO()
+        torch.save(ours, buffer)
+        buffer.seek(0)
+        saved = torch.load(buffer, weights_only=False)
+        for other in (pickle.loads(pickle.dumps(ours)), copy.deepcopy(ours), saved):
             torch.testing.assert_close(other(*inputs, make_trie(TRIE_WORDS), 2), want, rtol=0, atol=0)
     assert other.char_list == CHARS and other.blank_idx == BLANK
 
