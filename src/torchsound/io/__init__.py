@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = attach(
         "list_audio_backends": _D, "get_audio_backend": _D, "set_audio_backend": _D,
         "StreamReader": _S, "StreamWriter": _S, "CodecConfig": _S,
         "AudioEffector": "._effector",
+        "play_audio": "._playback",
         # torchsound's own: the error every damaged or unreadable file raises (an OSError and a RuntimeError)
         "AudioFileError": "._source",
     },

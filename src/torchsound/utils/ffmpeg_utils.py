@@ -1,13 +1,28 @@
-"""torchaudio 2.8's ``torchaudio.utils.ffmpeg_utils``, answered from PyAV's bundled FFmpeg (extra ``ffmpeg``)."""
+"""torchaudio 2.8's ``torchaudio.utils.ffmpeg_utils``, answered from PyAV's bundled FFmpeg (extra ``ffmpeg``).
+
+PyAV binds most of what torchaudio's own FFmpeg extension listed. The rest (protocols, which
+formats are devices) comes from the very FFmpeg libraries PyAV has loaded, through :mod:`ctypes`
+(see :func:`_ffmpeg_library`); every answer is about the FFmpeg build torchsound actually uses.
+"""
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+import ctypes
+import functools
+import glob
+import os
+import sys
+from typing import Dict, List, Optional, Tuple
 
 from .._internal.optional import require
 
 # FFmpeg's log levels, as torchaudio documents them.
 _LEVELS = {-8: "QUIET", 0: "PANIC", 8: "FATAL", 16: "ERROR", 24: "WARNING", 32: "INFO", 40: "VERBOSE", 48: "DEBUG", 56: "TRACE"}
+
+# Used only where FFmpeg's libraries cannot be reached through ctypes: libavdevice's usual formats.
+_KNOWN_DEVICES = {"alsa", "oss", "pulse", "sndio", "audiotoolbox", "avfoundation", "dshow", "gdigrab", "vfwcap", "jack",
+                  "openal", "lavfi", "fbdev", "kmsgrab", "x11grab", "xv", "sdl", "sdl2", "opengl", "caca", "decklink",
+                  "android_camera", "libcdio", "libdc1394", "video4linux2,v4l2", "v4l2"}
 
 
 def _av():
@@ -65,6 +80,68 @@ def get_video_encoders() -> Dict[str, str]:
     return _codecs("w", "video")
 
 
+# ----------------------------------------------------------------------------- FFmpeg's libraries via ctypes
+
+def _loaded_paths(name: str) -> List[str]:
+    """Files of ``lib<name>`` mapped into this process (Linux), then the places wheels keep their copies."""
+    paths = []
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split(None, 5)[-1].strip() for line in maps if f"lib{name}" in line and "/" in line})
+    except OSError:  # not Linux: no /proc
+        pass
+    package = os.path.dirname(_av().__file__)
+    for folder in (package, os.path.join(package, ".dylibs"), package + ".libs", os.path.join(os.path.dirname(package), "av.libs")):
+        paths += sorted(glob.glob(os.path.join(folder, f"*{name}*")))
+    return paths
+
+
+@functools.lru_cache(maxsize=None)
+def _ffmpeg_library(name: str) -> Optional[ctypes.CDLL]:
+    """``lib<name>`` (e.g. ``"avformat"``) as ctypes sees it: the copy PyAV loaded, or None when none is found.
+
+    A candidate counts only when its ``<name>_version()`` equals PyAV's ``library_versions``, so the
+    answers describe the same build PyAV decodes and encodes with.
+    """
+    expected = tuple(_av().library_versions.get(f"lib{name}", ()))
+    for path in _loaded_paths(name):
+        try:
+            lib = ctypes.CDLL(path)
+            version = getattr(lib, f"{name}_version")
+        except (OSError, AttributeError):
+            continue
+        version.restype = ctypes.c_uint
+        v = version()
+        if (v >> 16, (v >> 8) & 0xFF, v & 0xFF) == expected:
+            return lib
+    return None
+
+
+def _device_formats(direction: str) -> Optional[Dict[str, Tuple[str, str]]]:
+    """libavdevice's devices for ``direction`` ("input"/"output"): name -> (long name, "audio"/"video")."""
+    lib = _ffmpeg_library("avdevice")
+    if lib is None:
+        return None
+    out: Dict[str, Tuple[str, str]] = {}
+    for kind in ("audio", "video"):  # lavfi is both: audio first, as torchsound plays and records audio
+        step = getattr(lib, f"av_{direction}_{kind}_device_next")
+        step.restype, step.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+        fmt = step(None)
+        while fmt:
+            # AVInputFormat and AVOutputFormat both start with ``const char *name, *long_name``.
+            name, long_name = ctypes.cast(fmt, ctypes.POINTER(ctypes.c_char_p * 2)).contents
+            out.setdefault(name.decode(), ((long_name or b"").decode(), kind))
+            fmt = step(fmt)
+    return out
+
+
+def _is_device(name: str, long_name: str, direction: str) -> bool:
+    devices = _device_formats(direction)
+    if devices is not None:
+        return name in devices
+    return name in _KNOWN_DEVICES or "device" in long_name.lower()
+
+
 def _formats(mode: str) -> Dict[str, str]:
     av = _av()
     out = {}
@@ -73,30 +150,101 @@ def _formats(mode: str) -> Dict[str, str]:
             fmt = av.format.ContainerFormat(name, mode)
         except Exception:  # noqa: BLE001 - a name without this direction
             continue
-        if (fmt.is_input if mode == "r" else fmt.is_output) and not _is_device(fmt):
+        if (fmt.is_input if mode == "r" else fmt.is_output) and not _is_device(fmt.name, fmt.long_name or "", "input" if mode == "r" else "output"):
             out[fmt.name] = fmt.long_name
     return dict(sorted(out.items()))
 
 
-def _is_device(fmt) -> bool:
-    return "device" in (fmt.long_name or "").lower() or fmt.name in ("alsa", "oss", "pulse", "sndio", "v4l2", "x11grab", "fbdev", "jack", "xv")
-
-
 def get_demuxers() -> Dict[str, str]:
-    """Demuxer (input format) name -> description."""
+    """Demuxer (input format) name -> description; devices are in :func:`get_input_devices`."""
     return _formats("r")
 
 
 def get_muxers() -> Dict[str, str]:
-    """Muxer (output format) name -> description."""
+    """Muxer (output format) name -> description; devices are in :func:`get_output_devices`."""
     return _formats("w")
 
 
+def _devices(direction: str) -> Dict[str, str]:
+    devices = _device_formats(direction)
+    if devices is not None:
+        return {name: long_name for name, (long_name, _) in sorted(devices.items())}
+    av, mode = _av(), "r" if direction == "input" else "w"
+    out = {}
+    for name in sorted(_KNOWN_DEVICES & set(av.formats_available)):
+        fmt = av.format.ContainerFormat(name, mode)
+        if fmt.is_input if mode == "r" else fmt.is_output:
+            out[fmt.name] = fmt.long_name
+    return out
+
+
 def get_input_devices() -> Dict[str, str]:
-    """Input devices: none; torchsound reads files and streams, not capture devices."""
-    return {}
+    """FFmpeg's input (capture) devices in PyAV's build: name -> description, e.g. ``{"alsa": "ALSA audio input", ...}``.
+
+    torchsound reads files and streams; these are the formats :class:`~torchsound.io.StreamReader`'s FFmpeg
+    path could open as ``format=``, listed as torchaudio 2.8 did (libavdevice's input devices).
+    """
+    return _devices("input")
 
 
 def get_output_devices() -> Dict[str, str]:
-    """Output devices: none; torchsound writes files and streams, not playback devices."""
-    return {}
+    """FFmpeg's output (playback) devices in PyAV's build: name -> description, e.g. ``{"alsa": "ALSA audio output", ...}``.
+
+    Audio ones are what :func:`torchsound.io.play_audio` accepts as ``device``.
+    """
+    return _devices("output")
+
+
+def _audio_output_devices() -> List[str]:
+    """Names of FFmpeg's audio output devices (video ones such as ``fbdev`` excluded)."""
+    devices = _device_formats("output")
+    if devices is not None:
+        return sorted(name for name, (_, kind) in devices.items() if kind == "audio")
+    return sorted(set(get_output_devices()) & {"alsa", "oss", "pulse", "sndio", "audiotoolbox", "openal"})
+
+
+def _protocols(output: bool) -> List[str]:
+    lib = _ffmpeg_library("avformat")
+    if lib is None:
+        raise RuntimeError("FFmpeg's protocol list needs PyAV's libavformat, which ctypes could not find next to PyAV "
+                           f"({os.path.dirname(_av().__file__)}) on {sys.platform}")
+    step = lib.avio_enum_protocols
+    step.restype, step.argtypes = ctypes.c_char_p, [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int]
+    state, names = ctypes.c_void_p(), []
+    while True:
+        name = step(ctypes.byref(state), int(output))
+        if not name:
+            return names
+        names.append(name.decode())
+
+
+def get_input_protocols() -> List[str]:
+    """Protocols FFmpeg (PyAV's build) reads from, in FFmpeg's order, e.g. ``["async", ..., "file", ..., "https", ...]``.
+
+    PyAV has no binding for this list; it is FFmpeg's ``avio_enum_protocols`` called on the libavformat
+    PyAV loaded.
+    """
+    return _protocols(False)
+
+
+def get_output_protocols() -> List[str]:
+    """Protocols FFmpeg (PyAV's build) writes to, in FFmpeg's order, e.g. ``["crypto", "fd", "file", ..., "tee", ...]``."""
+    return _protocols(True)
+
+
+def get_build_config() -> str:
+    """The ``configure`` flags PyAV's FFmpeg was built with (libavcodec's configuration string, as torchaudio returned).
+
+    Example: ``"--disable-static --enable-shared ... --enable-libopus ..."``.
+    """
+    return _av()._core.library_meta["libavcodec"]["configuration"]
+
+
+def clear_cuda_context_cache() -> None:
+    """Does nothing: torchsound never creates FFmpeg CUDA contexts.
+
+    torchaudio cached one CUDA device context per GPU for hardware video decoding and this freed them.
+    torchsound decodes audio on the CPU through PyAV, so there is no such cache; the function exists so
+    torchaudio code that calls it keeps running.
+    """
+    return None
