@@ -341,6 +341,10 @@ def test_features_command_folder_output_and_argument_errors(tmp_path, capsys):
     assert "--address needs --engine ray" in capsys.readouterr().err
     assert cli.main(["features", paths[0], "-o", str(tmp_path / "x.pt"), "--num-cpus", "0"]) == 2
     assert "--num-cpus must be >= 1; got 0" in capsys.readouterr().err
+    assert cli.main(["features", paths[0], "--kind", "mel", "-o", out]) == 2
+    assert "--format ark holds matrices" in capsys.readouterr().err
+    assert cli.main(["features", paths[0], "-o", out, "--shard-size", "0"]) == 2
+    assert "--shard-size must be >= 1; got 0" in capsys.readouterr().err
     with pytest.raises(ValueError, match="engine must be 'local' or 'ray'; got 'dask'"):
         features_cmd.extract(paths, "fbank", engine="dask")
 

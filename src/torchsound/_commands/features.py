@@ -309,18 +309,35 @@ def _extract_ray(inputs, kind, show_progress, num_cpus, address):
             yield row["path"], torch.from_numpy(array if array.flags.writeable else array.copy())
 
 
+_MATRIX_KINDS = {"fbank", "kaldi-mfcc"}  # (frame, bin) matrices: what a Kaldi archive holds
+
+
 def _run_shards(args) -> int:
     """OUT is a folder: shards + manifest + failures through torchsound.data (a rerun resumes)."""
     import sys
 
     from torchsound import data
 
+    if args.kind not in FEATURE_KINDS:
+        print(f"torchsound features: --kind must be one of {', '.join(FEATURE_KINDS)}; got {args.kind!r}", file=sys.stderr)
+        return 2
     if args.shard_size < 1:
         print(f"torchsound features: --shard-size must be >= 1; got {args.shard_size}", file=sys.stderr)
         return 2
-    manifest, failures = data.run(args.inputs, [data.Features(FEATURE_KINDS[args.kind])], engine=args.engine,
-                                  out_dir=args.output, format=args.shard_format, shard_size=args.shard_size,
-                                  num_cpus=args.num_cpus, address=args.address, show_progress=not args.no_progress)
+    if args.shard_format == "ark" and args.kind not in _MATRIX_KINDS:
+        print(f"torchsound features: --format ark holds matrices ({', '.join(sorted(_MATRIX_KINDS))}); "
+              f"--kind {args.kind} gives (channel, bin, frame): use --format npz, pt or parquet", file=sys.stderr)
+        return 2
+    try:
+        manifest, failures = data.run(args.inputs, [data.Features(FEATURE_KINDS[args.kind])], engine=args.engine,
+                                      out_dir=args.output, format=args.shard_format, shard_size=args.shard_size,
+                                      num_cpus=args.num_cpus, address=args.address, show_progress=not args.no_progress)
+    except ImportError as err:  # --engine ray without the extra
+        print(f"torchsound features: {err}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as err:
+        print(f"torchsound features: {err}", file=sys.stderr)
+        return 1
     for path, err in failures:
         print(f"FAILED {path}: {err}", file=sys.stderr)
     ok = len(manifest) - len(failures)
@@ -337,9 +354,6 @@ def run_features(args) -> int:
         return 2
     if args.num_cpus is not None and args.num_cpus < 1:
         print(f"torchsound features: --num-cpus must be >= 1; got {args.num_cpus}", file=sys.stderr)
-        return 2
-    if args.kind not in FEATURE_KINDS:
-        print(f"torchsound features: --kind must be one of {', '.join(FEATURE_KINDS)}; got {args.kind!r}", file=sys.stderr)
         return 2
     if args.output.endswith(("/", os.sep)) or os.path.isdir(args.output):
         return _run_shards(args)
