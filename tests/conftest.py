@@ -55,6 +55,10 @@ TOLERANCES = {
     # Image-source RIRs against pyroomacoustics, relative to the peak: pyroomacoustics evaluates its
     # fractional-delay sinc from a lookup table (granularity 20, linear interpolation): ~0.2 %.
     "rir_pyroomacoustics": (0.0, 5e-3),
+    # Ray-tracing totals and integrated decay curves against pyroomacoustics on the same rays, divided by the
+    # total: it traces in float32, so a ray grazing a microphone sphere's edge or a bin boundary can fall the
+    # other way; each such ray moves at most 4 / (rays * radius^2), measured 7e-5 of the total with 2000 rays.
+    "ray_tracing_pyroomacoustics": (0.0, 1e-3),
 }
 
 

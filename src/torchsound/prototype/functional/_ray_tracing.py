@@ -28,6 +28,7 @@ def _coefficients(coeffs, name: str) -> torch.Tensor:
     if isinstance(coeffs, (int, float)) and not isinstance(coeffs, bool):
         if coeffs < 0:
             raise ValueError(f"`{name}` must be non-negative. Found: {coeffs}")
+        # like torchaudio, a Python float goes through the default dtype (float32) before the input's dtype
         return torch.full((1, 6), float(coeffs))
     if isinstance(coeffs, torch.Tensor) and coeffs.ndim in (1, 2):
         if bool((coeffs < 0).any()):
