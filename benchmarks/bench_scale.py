@@ -59,8 +59,12 @@ def _make_clips(folder: str, n: int, rate: int = 16000) -> list:
 
 def _tree_cpu() -> float:
     """CPU seconds used so far by this process and every live descendant (Ray's GCS, raylet and workers when
-    Ray was started here). Linux /proc only; elsewhere just this process."""
-    total = time.process_time()
+    Ray was started here), plus children already reaped (a finished process pool). Linux /proc only; elsewhere
+    this process and its reaped children."""
+    import resource
+
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = time.process_time() + reaped.ru_utime + reaped.ru_stime
     try:
         tick = os.sysconf("SC_CLK_TCK")
         parent, cpu = {}, {}
