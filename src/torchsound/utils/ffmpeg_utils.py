@@ -22,7 +22,7 @@ _LEVELS = {-8: "QUIET", 0: "PANIC", 8: "FATAL", 16: "ERROR", 24: "WARNING", 32: 
 # Used only where FFmpeg's libraries cannot be reached through ctypes: libavdevice's usual formats.
 _KNOWN_DEVICES = {"alsa", "oss", "pulse", "sndio", "audiotoolbox", "avfoundation", "dshow", "gdigrab", "vfwcap", "jack",
                   "openal", "lavfi", "fbdev", "kmsgrab", "x11grab", "xv", "sdl", "sdl2", "opengl", "caca", "decklink",
-                  "android_camera", "libcdio", "libdc1394", "video4linux2,v4l2", "v4l2"}
+                  "android_camera", "libcdio", "libdc1394", "video4linux2", "v4l2"}
 
 
 def _av():
@@ -129,8 +129,9 @@ def _device_formats(direction: str) -> Optional[Dict[str, Tuple[str, str]]]:
         fmt = step(None)
         while fmt:
             # AVInputFormat and AVOutputFormat both start with ``const char *name, *long_name``.
-            name, long_name = ctypes.cast(fmt, ctypes.POINTER(ctypes.c_char_p * 2)).contents
-            out.setdefault(name.decode(), ((long_name or b"").decode(), kind))
+            names, long_name = ctypes.cast(fmt, ctypes.POINTER(ctypes.c_char_p * 2)).contents
+            for name in names.decode().split(","):  # "video4linux2,v4l2": one key a name, as PyAV lists formats
+                out.setdefault(name, ((long_name or b"").decode(), kind))
             fmt = step(fmt)
     return out
 
@@ -144,19 +145,26 @@ def _is_device(name: str, long_name: str, direction: str) -> bool:
 
 def _formats(mode: str) -> Dict[str, str]:
     av = _av()
+    direction = "input" if mode == "r" else "output"
     out = {}
-    for name in av.formats_available:
-        try:
-            fmt = av.format.ContainerFormat(name, mode)
-        except Exception:  # noqa: BLE001 - a name without this direction
-            continue
-        if (fmt.is_input if mode == "r" else fmt.is_output) and not _is_device(fmt.name, fmt.long_name or "", "input" if mode == "r" else "output"):
-            out[fmt.name] = fmt.long_name
+    for names in av.formats_available:
+        for name in names.split(","):  # PyAV keeps some joined ("stream_segment,ssegment")
+            try:
+                fmt = av.format.ContainerFormat(name, mode)
+            except Exception:  # noqa: BLE001 - a name without this direction
+                continue
+            if (fmt.is_input if mode == "r" else fmt.is_output) and not _is_device(name, fmt.long_name or "", direction):
+                out.setdefault(name, fmt.long_name)
     return dict(sorted(out.items()))
 
 
 def get_demuxers() -> Dict[str, str]:
-    """Demuxer (input format) name -> description; devices are in :func:`get_input_devices`."""
+    """Demuxer (input format) name -> description; devices are in :func:`get_input_devices`.
+
+    Where FFmpeg registers a format under several names (``"mov,mp4,m4a,3gp,3g2,mj2"``), each name is a
+    key of its own (torchaudio 2.8 used the joined string), so any key can be passed as ``format=``; the
+    same holds for the other format and device listings here.
+    """
     return _formats("r")
 
 
