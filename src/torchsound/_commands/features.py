@@ -162,7 +162,8 @@ def register(sub) -> None:
     p.add_argument("inputs", nargs="+", metavar="IN", help="audio files")
     p.add_argument("--kind", default="mel", help=f"feature kind: {', '.join(FEATURE_KINDS)} (default: mel)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help=f"output file; its extension picks the format: {', '.join(OUTPUT_WRITERS)}")
+                   help=f"output file; its extension picks the format: {', '.join(OUTPUT_WRITERS)}; or a folder "
+                        "(ending with / or existing) for shards with a manifest (see --format, --shard-size)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--engine", choices=["local", "ray"], default="local",
                    help="local: this machine (a process pool for large jobs; default); ray: Ray Data (pip install "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from ._batch import Chain, Decode, batch_to_rows, rows_to_batch
 from ._ray import ensure_ray, require_ray
