@@ -10,6 +10,7 @@ what FFmpeg does when asked to open them; play_audio against what ALSA receives,
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
 import av
@@ -176,6 +177,18 @@ def test_demuxers_and_input_devices_split_as_torchaudio():
     assert "lavfi" in devices and "wav" in demuxers
 
 
+def test_without_ffmpegs_libraries_devices_are_guessed_by_name(monkeypatch):
+    # Where ctypes cannot reach libavdevice, known device names stand in: on this build they give the same split.
+    exact = [ffmpeg_utils.get_input_devices(), ffmpeg_utils.get_output_devices(), ffmpeg_utils.get_demuxers(),
+             ffmpeg_utils.get_muxers(), ffmpeg_utils._audio_output_devices()]
+    monkeypatch.setattr(ffmpeg_utils, "_ffmpeg_library", lambda name: None)
+    guessed = [ffmpeg_utils.get_input_devices(), ffmpeg_utils.get_output_devices(), ffmpeg_utils.get_demuxers(),
+               ffmpeg_utils.get_muxers(), ffmpeg_utils._audio_output_devices()]
+    assert guessed == exact
+    with pytest.raises(RuntimeError, match="protocol list needs PyAV's libavformat"):
+        ffmpeg_utils.get_input_protocols()
+
+
 def test_clear_cuda_context_cache_is_a_noop(torchaudio28):
     import inspect
 
@@ -210,7 +223,7 @@ needs_alsa = pytest.mark.skipif("alsa" not in ffmpeg_utils._audio_output_devices
 def test_play_int16_reaches_alsa_unchanged(tmp_path, monkeypatch):
     played = _record_alsa(tmp_path, monkeypatch)
     x = torch.randint(-32768, 32767, (3000, 2), dtype=torch.int16)
-    assert play_audio(x, 22050) is None  # device=None: the platform's default, alsa here
+    assert play_audio(x, 22050.0) is None  # device=None: the platform's default, alsa here
     data, rate = soundfile.read(played, dtype="int16", always_2d=True)
     assert rate == 22050 and data.shape == (3000, 2)
     torch.testing.assert_close(torch.from_numpy(data), x, rtol=0, atol=0)
@@ -236,7 +249,7 @@ def test_play_converts_to_the_devices_16_bit(tmp_path, monkeypatch, dtype):
     else:
         x = (full.clamp(-1, 1) * 2.0**63).clamp(-(2.0**63), 2.0**63 - 2**10).to(torch.int64)
         expected = (x.double() / 2.0**48).round().clamp(-32768, 32767)
-    play_audio(x, 16000, "alsa")
+    play_audio(x, np.int64(16000), "alsa")  # any whole number of Hz, numpy's too
     data, rate = soundfile.read(played, dtype="int16", always_2d=True)
     assert rate == 16000 and data.shape == (2500, 1)
     torch.testing.assert_close(torch.from_numpy(data).double(), expected, rtol=0, atol=0)
@@ -269,12 +282,25 @@ def test_play_uses_the_system_alsa_configuration_when_none_is_set(monkeypatch):
     from torchsound.io import _playback
 
     _playback._system_alsa_config()
-    import os
-
     if os.path.isfile("/usr/share/alsa/alsa.conf"):
         assert os.environ["ALSA_CONFIG_PATH"] == "/usr/share/alsa/alsa.conf" and os.environ["ALSA_CONFIG_DIR"] == "/usr/share/alsa"
     else:
         assert "ALSA_CONFIG_PATH" not in os.environ
+
+
+@pytest.mark.skipif("oss" not in ffmpeg_utils._audio_output_devices() or os.path.exists("/dev/dsp"),
+                    reason="needs FFmpeg's oss device and no OSS node")
+def test_play_on_oss_without_dev_dsp_names_the_device():
+    with pytest.raises(RuntimeError, match=r"cannot open FFmpeg's 'oss' audio output device \('/dev/dsp'\)"):
+        play_audio(torch.zeros(100, 2, dtype=torch.int16), 48000, device="oss")
+
+
+def test_play_without_any_audio_output_device_says_so(monkeypatch):
+    monkeypatch.setattr(ffmpeg_utils, "_audio_output_devices", lambda: [])
+    with pytest.raises(RuntimeError, match=f"PyAV's FFmpeg on {sys.platform} has no audio output device"):
+        play_audio(torch.zeros(10, 1), 16000)
+    with pytest.raises(ValueError, match=r"audio output devices \[\], got 'alsa'"):
+        play_audio(torch.zeros(10, 1), 16000, device="alsa")
 
 
 def test_play_refuses_a_device_ffmpeg_lacks():
@@ -295,6 +321,9 @@ def test_play_refuses_a_device_ffmpeg_lacks():
     (torch.zeros(10, 1), 0, None, ValueError, "sample_rate must be a positive whole number of Hz, got 0"),
     (torch.zeros(10, 1), 44100.5, None, ValueError, "sample_rate .* got 44100.5"),
     (torch.zeros(10, 1), None, None, ValueError, "sample_rate .* got None"),
+    (torch.zeros(10, 1), float("inf"), None, ValueError, "sample_rate .* got inf"),
+    (torch.zeros(10, 1), float("nan"), None, ValueError, "sample_rate .* got nan"),
+    (torch.zeros(10, 1), "16000", None, ValueError, "sample_rate .* got '16000'"),
     (torch.zeros(10, 1), 16000, 3, TypeError, "device must be a str or None, got int"),
 ])
 def test_play_argument_errors(waveform, sample_rate, device, error, match):

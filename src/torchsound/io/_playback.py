@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 import warnings
@@ -31,6 +32,8 @@ def _system_alsa_config() -> None:
 
     The libasound inside PyAV's Linux wheels looks for its configuration under the prefix it was built
     in (a build folder), which no machine has; without this, no ALSA device (not even ``default``) exists.
+    ALSA's plugins (PipeWire's or PulseAudio's, often behind ``default`` on desktops) are looked for under
+    that prefix too (``ALSA_PLUGIN_DIR`` overrides it); ``ALSA_CONFIG_PATH`` naming a ``hw`` device avoids them.
     """
     if "ALSA_CONFIG_PATH" not in os.environ and os.path.isfile("/usr/share/alsa/alsa.conf"):
         os.environ.setdefault("ALSA_CONFIG_DIR", "/usr/share/alsa")
@@ -45,7 +48,7 @@ def play_audio(waveform: torch.Tensor, sample_rate: Optional[float], device: Opt
     ``sndio``, ``oss`` (``/dev/dsp``). PyAV's Linux wheels carry ``alsa`` and ``oss``; Windows builds
     have no audio output device. The device receives its own default PCM codec (16-bit for the
     ones above); FFmpeg converts the samples, clipping floats outside [-1, 1]. At most two channels
-    are played, as in torchaudio.
+    are played, as in torchaudio. A tensor on another device is copied to the CPU to be played.
 
     Args:
         waveform: the audio, of dtype uint8, int16, int32, int64, float32 or float64.
@@ -64,12 +67,15 @@ def play_audio(waveform: torch.Tensor, sample_rate: Optional[float], device: Opt
     if not isinstance(waveform, torch.Tensor):
         raise TypeError(f"play_audio: waveform must be a torch.Tensor, got {type(waveform).__name__}")
     if waveform.dtype not in _SAMPLE_FORMATS:
-        raise ValueError(f"play_audio: waveform dtype must be one of {[str(t) for t in _SAMPLE_FORMATS]}, got {waveform.dtype}")
+        raise ValueError(f"play_audio: waveform dtype must be one of {[str(t) for t in _SAMPLE_FORMATS]}, "
+                         f"got {waveform.dtype}")
     if waveform.ndim != 2:
-        raise ValueError(f"play_audio: waveform must be 2D (time, num_channels), got {waveform.ndim}D of shape {tuple(waveform.shape)}")
+        raise ValueError(f"play_audio: waveform must be 2D (time, num_channels), got {waveform.ndim}D "
+                         f"of shape {tuple(waveform.shape)}")
     if waveform.shape[1] == 0:
         raise ValueError(f"play_audio: waveform must have at least one channel, got shape {tuple(waveform.shape)}")
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float)) or sample_rate <= 0 or sample_rate != int(sample_rate):
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real) or not (
+            sample_rate > 0 and float(sample_rate).is_integer()):
         raise ValueError(f"play_audio: sample_rate must be a positive whole number of Hz, got {sample_rate!r}")
     if device is not None and not isinstance(device, str):
         raise TypeError(f"play_audio: device must be a str or None, got {type(device).__name__}")

@@ -19,10 +19,11 @@ from .._internal.optional import require
 # FFmpeg's log levels, as torchaudio documents them.
 _LEVELS = {-8: "QUIET", 0: "PANIC", 8: "FATAL", 16: "ERROR", 24: "WARNING", 32: "INFO", 40: "VERBOSE", 48: "DEBUG", 56: "TRACE"}
 
-# Used only where FFmpeg's libraries cannot be reached through ctypes: libavdevice's usual formats.
-_KNOWN_DEVICES = {"alsa", "oss", "pulse", "sndio", "audiotoolbox", "avfoundation", "dshow", "gdigrab", "vfwcap", "jack",
-                  "openal", "lavfi", "fbdev", "kmsgrab", "x11grab", "xv", "sdl", "sdl2", "opengl", "caca", "decklink",
-                  "android_camera", "libcdio", "libdc1394", "video4linux2", "v4l2"}
+# Used only where FFmpeg's libraries cannot be reached through ctypes: libavdevice's device names.
+_AUDIO_DEVICES = {"alsa", "oss", "pulse", "sndio", "audiotoolbox", "openal", "jack", "lavfi"}
+_KNOWN_DEVICES = _AUDIO_DEVICES | {"avfoundation", "dshow", "gdigrab", "vfwcap", "fbdev", "kmsgrab", "x11grab", "xv",
+                                   "sdl", "sdl2", "opengl", "caca", "decklink", "android_camera", "libcdio",
+                                   "libdc1394", "video4linux2", "v4l2"}
 
 
 def _av():
@@ -91,7 +92,8 @@ def _loaded_paths(name: str) -> List[str]:
     except OSError:  # not Linux: no /proc
         pass
     package = os.path.dirname(_av().__file__)
-    for folder in (package, os.path.join(package, ".dylibs"), package + ".libs", os.path.join(os.path.dirname(package), "av.libs")):
+    # Wheels keep FFmpeg in av.libs (Linux, Windows) or av/.dylibs (macOS).
+    for folder in (package, os.path.join(package, ".dylibs"), package + ".libs"):
         paths += sorted(glob.glob(os.path.join(folder, f"*{name}*")))
     return paths
 
@@ -117,44 +119,52 @@ def _ffmpeg_library(name: str) -> Optional[ctypes.CDLL]:
     return None
 
 
-def _device_formats(direction: str) -> Optional[Dict[str, Tuple[str, str]]]:
-    """libavdevice's devices for ``direction`` ("input"/"output"): name -> (long name, "audio"/"video")."""
+def _device_formats(direction: str) -> Dict[str, Tuple[str, str]]:
+    """FFmpeg's devices for ``direction`` ("input"/"output"): name -> (long name, "audio"/"video").
+
+    libavdevice's own lists where ctypes reaches it; otherwise the formats PyAV lists under known device
+    names or described as devices (a best guess, used only on platforms where the library is not found).
+    """
     lib = _ffmpeg_library("avdevice")
-    if lib is None:
-        return None
     out: Dict[str, Tuple[str, str]] = {}
-    for kind in ("audio", "video"):  # lavfi is both: audio first, as torchsound plays and records audio
-        step = getattr(lib, f"av_{direction}_{kind}_device_next")
-        step.restype, step.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
-        fmt = step(None)
-        while fmt:
-            # AVInputFormat and AVOutputFormat both start with ``const char *name, *long_name``.
-            names, long_name = ctypes.cast(fmt, ctypes.POINTER(ctypes.c_char_p * 2)).contents
-            for name in names.decode().split(","):  # "video4linux2,v4l2": one key a name, as PyAV lists formats
-                out.setdefault(name, ((long_name or b"").decode(), kind))
-            fmt = step(fmt)
+    if lib is not None:
+        for kind in ("audio", "video"):  # lavfi is both: audio first, as torchsound is about audio
+            step = getattr(lib, f"av_{direction}_{kind}_device_next")
+            step.restype, step.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+            fmt = step(None)
+            while fmt:
+                # AVInputFormat and AVOutputFormat both start with ``const char *name, *long_name``.
+                names, long_name = ctypes.cast(fmt, ctypes.POINTER(ctypes.c_char_p * 2)).contents
+                for name in names.decode().split(","):  # "video4linux2,v4l2": a key a name, as for formats
+                    out.setdefault(name, ((long_name or b"").decode(), kind))
+                fmt = step(fmt)
+        return out
+    for name, fmt in _named_formats("r" if direction == "input" else "w"):
+        long_name = fmt.long_name or ""
+        if name in _KNOWN_DEVICES or "device" in long_name.lower():
+            out.setdefault(name, (long_name, "audio" if name in _AUDIO_DEVICES else "video"))
     return out
 
 
-def _is_device(name: str, long_name: str, direction: str) -> bool:
-    devices = _device_formats(direction)
-    if devices is not None:
-        return name in devices
-    return name in _KNOWN_DEVICES or "device" in long_name.lower()
-
-
-def _formats(mode: str) -> Dict[str, str]:
+def _named_formats(mode: str):
+    """(name, ContainerFormat) for every format PyAV knows in ``mode`` ("r"/"w"), joined names split."""
     av = _av()
-    direction = "input" if mode == "r" else "output"
-    out = {}
     for names in av.formats_available:
         for name in names.split(","):  # PyAV keeps some joined ("stream_segment,ssegment")
             try:
                 fmt = av.format.ContainerFormat(name, mode)
             except Exception:  # noqa: BLE001 - a name without this direction
                 continue
-            if (fmt.is_input if mode == "r" else fmt.is_output) and not _is_device(name, fmt.long_name or "", direction):
-                out.setdefault(name, fmt.long_name)
+            if fmt.is_input if mode == "r" else fmt.is_output:
+                yield name, fmt
+
+
+def _formats(mode: str) -> Dict[str, str]:
+    devices = _device_formats("input" if mode == "r" else "output")
+    out: Dict[str, str] = {}
+    for name, fmt in _named_formats(mode):
+        if name not in devices:
+            out.setdefault(name, fmt.long_name)
     return dict(sorted(out.items()))
 
 
@@ -174,41 +184,28 @@ def get_muxers() -> Dict[str, str]:
 
 
 def _devices(direction: str) -> Dict[str, str]:
-    devices = _device_formats(direction)
-    if devices is not None:
-        return {name: long_name for name, (long_name, _) in sorted(devices.items())}
-    av, mode = _av(), "r" if direction == "input" else "w"
-    out = {}
-    for name in sorted(_KNOWN_DEVICES & set(av.formats_available)):
-        fmt = av.format.ContainerFormat(name, mode)
-        if fmt.is_input if mode == "r" else fmt.is_output:
-            out[fmt.name] = fmt.long_name
-    return out
+    return {name: long_name for name, (long_name, _) in sorted(_device_formats(direction).items())}
 
 
 def get_input_devices() -> Dict[str, str]:
-    """FFmpeg's input (capture) devices in PyAV's build: name -> description, e.g. ``{"alsa": "ALSA audio input", ...}``.
+    """FFmpeg's input (capture) devices in PyAV's build: name -> description, e.g. ``{"alsa": "ALSA audio input"}``.
 
-    torchsound reads files and streams; these are the formats :class:`~torchsound.io.StreamReader`'s FFmpeg
-    path could open as ``format=``, listed as torchaudio 2.8 did (libavdevice's input devices).
+    Listed as torchaudio 2.8 did (libavdevice's input devices); torchsound itself reads files and streams.
     """
     return _devices("input")
 
 
 def get_output_devices() -> Dict[str, str]:
-    """FFmpeg's output (playback) devices in PyAV's build: name -> description, e.g. ``{"alsa": "ALSA audio output", ...}``.
+    """FFmpeg's output (playback) devices in PyAV's build: name -> description, e.g. ``{"alsa": "ALSA audio output"}``.
 
-    Audio ones are what :func:`torchsound.io.play_audio` accepts as ``device``.
+    The audio ones are what :func:`torchsound.io.play_audio` accepts as ``device``.
     """
     return _devices("output")
 
 
 def _audio_output_devices() -> List[str]:
-    """Names of FFmpeg's audio output devices (video ones such as ``fbdev`` excluded)."""
-    devices = _device_formats("output")
-    if devices is not None:
-        return sorted(name for name, (_, kind) in devices.items() if kind == "audio")
-    return sorted(set(get_output_devices()) & {"alsa", "oss", "pulse", "sndio", "audiotoolbox", "openal"})
+    """Names of FFmpeg's audio output devices (video ones such as ``fbdev`` left out)."""
+    return sorted(name for name, (_, kind) in _device_formats("output").items() if kind == "audio")
 
 
 def _protocols(output: bool) -> List[str]:
