@@ -260,6 +260,12 @@ def test_rerun_skips_finished_shards_and_redoes_only_the_rest(tmp_path):
     assert second == first
     assert [m["index"] for m in second] == list(range(7))
     assert not os.path.exists(out / ".part-000000003-000000005.ark.torchsound.tmp")  # reused and renamed
+    # Another format in the same folder is another job: everything runs again, the manifest names npz shards.
+    for f in os.listdir(seen):
+        os.remove(seen / f)
+    third, _ = data.run(paths, steps, out_dir=str(out), format="npz", shard_size=3, num_cpus=1, show_progress=False)
+    assert len(os.listdir(seen)) == 7 and all(os.path.exists(out / (m["shard"] + ".npz")) for m in third)
+    assert data.read_manifest(str(out)) == third
 
 
 def test_run_argument_errors(tmp_path):

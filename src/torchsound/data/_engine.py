@@ -163,7 +163,7 @@ def run(source: Source, steps: Sequence[Callable] = (), *, engine: str = "local"
     if out_dir is not None:
         out_dir = os.fspath(out_dir)
         os.makedirs(out_dir, exist_ok=True)
-        done = completed(out_dir, rows)
+        done = completed(out_dir, rows, format)
         pending = [r for r in rows if int(r["index"]) not in done]
         steps = [*steps, ShardWriter(out_dir, format)]
     else:
@@ -175,7 +175,7 @@ def run(source: Source, steps: Sequence[Callable] = (), *, engine: str = "local"
                            show_progress)
     if out_dir is None:
         return sorted(results, key=lambda r: int(r["index"]))
-    return finalize(out_dir, rows, results)
+    return finalize(out_dir, rows, results, format)
 
 
 def _run_local(rows, steps, shard_size, num_cpus, show_progress) -> List[Dict[str, Any]]:
@@ -217,18 +217,19 @@ def _run_ray(rows, steps, shard_size, num_cpus, address, num_gpus, concurrency, 
 
 
 def read_audio(source: Source, *, address: Optional[str] = None, num_cpus: Optional[int] = None,
-               rows_per_block: int = 64, skip_done_in: Optional[str] = None):
+               rows_per_block: int = 64, skip_done_in: Optional[str] = None, format: Optional[str] = None):
     """A Ray Dataset of audio rows: ``index``, ``path``, ``key``, metadata, then (decoded in the workers)
     ``waveform`` ``(channel, time)`` float32, ``sample_rate``, ``num_frames``, ``error`` and ``error_type``.
 
-    ``skip_done_in``: leave out the inputs that complete shards in this folder already hold (resume a job).
+    ``skip_done_in``: leave out the inputs that complete shards (of ``format``, if given) in this folder already
+    hold (resume a job).
     Chain :mod:`torchsound.data` steps with ``ds.map_batches(step, batch_format="numpy")`` and finish with
     :func:`write_shards`.
     """
     ensure_ray(address, num_cpus)
     rows = plan_rows(source)
     if skip_done_in is not None and os.path.isdir(skip_done_in):
-        done = completed(skip_done_in, rows)
+        done = completed(skip_done_in, rows, format)
         rows = [r for r in rows if int(r["index"]) not in done]
     ds = _ray_dataset(rows, rows_per_block)
     return ds.map_batches(Decode(), batch_size=None, batch_format="numpy")
@@ -243,4 +244,4 @@ def write_shards(ds, out_dir: str, format: str = "ark", *, source: Optional[Sour
     summaries = ds.map_batches(ShardWriter(out_dir, format), batch_size=None, batch_format="numpy").take_all()
     if source is None and rows is None:
         return summaries
-    return finalize(out_dir, plan_rows(source) if rows is None else rows, summaries)
+    return finalize(out_dir, plan_rows(source) if rows is None else rows, summaries, format)

@@ -183,8 +183,9 @@ def _data_files(out_dir: str, shard: str, fmt: str, rows: Iterable[Dict[str, Any
     return [base + "." + fmt]
 
 
-def read_sidecars(out_dir: str) -> List[Dict[str, Any]]:
-    """Every complete shard's sidecar under ``out_dir``, in shard-name order (data files checked present)."""
+def read_sidecars(out_dir: str, format: Optional[str] = None) -> List[Dict[str, Any]]:
+    """Every complete shard's sidecar under ``out_dir``, in shard-name order (data files checked present);
+    with ``format``, only shards of that format (a rerun in another format redoes everything)."""
     shards = []
     for path in sorted(glob.glob(os.path.join(glob.escape(os.fspath(out_dir)), "part-*.json"))):
         if not _SHARD.match(os.path.basename(path)):
@@ -194,6 +195,8 @@ def read_sidecars(out_dir: str) -> List[Dict[str, Any]]:
                 sidecar = json.load(f)
         except (OSError, ValueError):
             continue  # unreadable marker: the shard counts as not done, a rerun redoes it
+        if format is not None and sidecar.get("format") != format:
+            continue
         good = [r for r in sidecar.get("rows", []) if "error" not in r]
         if good and not all(os.path.exists(p) for p in _data_files(out_dir, sidecar["shard"], sidecar.get("format", ""), good)):
             continue
@@ -201,11 +204,12 @@ def read_sidecars(out_dir: str) -> List[Dict[str, Any]]:
     return shards
 
 
-def completed(out_dir: str, rows: Sequence[Dict[str, Any]]) -> Dict[int, Dict[str, Any]]:
-    """Manifest entries of the inputs a complete shard already holds (same index and path as planned)."""
+def completed(out_dir: str, rows: Sequence[Dict[str, Any]], format: Optional[str] = None) -> Dict[int, Dict[str, Any]]:
+    """Manifest entries of the inputs a complete shard (of ``format``, if given) already holds (same index and
+    path as planned)."""
     planned = {int(r["index"]): str(r["path"]) for r in rows}
     done: Dict[int, Dict[str, Any]] = {}
-    for sidecar in read_sidecars(out_dir):
+    for sidecar in read_sidecars(out_dir, format):
         for r in sidecar["rows"]:
             i = r.get("index")
             if "error" in r or i not in planned or str(r.get("path")) != planned[i] or i in done:
@@ -214,18 +218,19 @@ def completed(out_dir: str, rows: Sequence[Dict[str, Any]]) -> Dict[int, Dict[st
     return done
 
 
-def finalize(out_dir: str, rows: Sequence[Dict[str, Any]], summaries: Sequence[Dict[str, Any]] = ()) -> Tuple[List[Dict[str, Any]], List[Tuple[str, str]]]:
+def finalize(out_dir: str, rows: Sequence[Dict[str, Any]], summaries: Sequence[Dict[str, Any]] = (),
+             format: Optional[str] = None) -> Tuple[List[Dict[str, Any]], List[Tuple[str, str]]]:
     """Write ``manifest.jsonl`` (every input exactly once, in input order) and ``failures.tsv`` (path, error).
 
     The manifest comes from the shards on disk (so a shard written twice by a retried task counts once); an
     input no shard holds is failed with the error its summary row gave. Returns (manifest, failures).
     """
-    done = completed(out_dir, rows)
+    done = completed(out_dir, rows, format)
     errors: Dict[int, Tuple[str, str]] = {}
     for s in summaries:
         if s.get("error"):
             errors[int(s["index"])] = (str(s.get("error_type", "")), str(s["error"]))
-    for sidecar in read_sidecars(out_dir):  # failures recorded by earlier runs too
+    for sidecar in read_sidecars(out_dir, format):  # failures recorded by earlier runs too
         for r in sidecar["rows"]:
             if "error" in r and int(r["index"]) not in errors:
                 errors[int(r["index"])] = (str(r.get("error_type", "")), str(r["error"]))
