@@ -62,7 +62,7 @@ FFMPEG_PROTOCOLS = ["async", "bluray", "cache", "concat", "concatf", "crypto", "
                     "ipfs", "ipns", "librist", "librtmp", "librtmpe", "librtmps", "librtmpt", "librtmpte",
                     "libsmbclient", "libsrt", "libssh", "libzmq", "md5", "mmsh", "mmst", "pipe", "prompeg", "rtmp",
                     "rtmpe", "rtmps", "rtmpt", "rtmpte", "rtmpts", "rtp", "sctp", "srtp", "subfile", "tcp", "tee",
-                    "tls", "udp", "udplite", "unix", "amqp", "whip"]
+                    "tls", "udp", "udplite", "unix", "amqp"]
 
 
 def _open_error(url: str, mode: str) -> BaseException:
@@ -220,10 +220,10 @@ needs_alsa = pytest.mark.skipif("alsa" not in ffmpeg_utils._audio_output_devices
 
 
 @needs_alsa
-def test_play_int16_reaches_alsa_unchanged(tmp_path, monkeypatch):
+def test_play_int16_reaches_alsa_unchanged(tmp_path, monkeypatch, device):
     played = _record_alsa(tmp_path, monkeypatch)
     x = torch.randint(-32768, 32767, (3000, 2), dtype=torch.int16)
-    assert play_audio(x, 22050.0) is None  # device=None: the platform's default, alsa here
+    assert play_audio(x.to(device), 22050.0) is None  # device=None: the platform's default, alsa here
     data, rate = soundfile.read(played, dtype="int16", always_2d=True)
     assert rate == 22050 and data.shape == (3000, 2)
     torch.testing.assert_close(torch.from_numpy(data), x, rtol=0, atol=0)
