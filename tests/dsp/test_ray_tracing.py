@@ -329,5 +329,7 @@ def test_errors_torchaudio_left_to_its_kernel():
         P.ray_tracing(ROOM, _t([1.0, 5.0, 1.0]), MICS, 10)
     with pytest.raises(TypeError, match="floating-point"):
         P.ray_tracing(ROOM.long(), SOURCE.long(), MICS.long(), 10)
+    with pytest.raises(ValueError, match="must be on one device, got cpu, meta and cpu"):
+        P.ray_tracing(ROOM, SOURCE.to("meta"), MICS, 10)
     with pytest.raises(TypeError, match="room must be a torch.Tensor"):
         P.ray_tracing([3.0, 4.0, 2.5], SOURCE, MICS, 10)

@@ -75,15 +75,8 @@ def _next_wall(room: torch.Tensor, origin: torch.Tensor, direction: torch.Tensor
     return hit, wall, axis, inside.any(-1), torch.linalg.norm(hit - origin, dim=-1)
 
 
-def _wall_side(point: torch.Tensor, room: torch.Tensor, wall: torch.Tensor, axis: torch.Tensor) -> torch.Tensor:
-    """-1, 0 or 1: on which side of ``wall`` (outward normal) each point lies, 0 within ``_EPS`` of it.
-
-    Shape: point ``(N, ..., 3)``; wall and axis ``(N,)``; output ``(N, ...)``.
-    """
-    extra = (1,) * (point.ndim - 2)
-    coord = torch.gather(point, -1, axis.view(-1, *extra, 1).expand(*point.shape[:-1], 1)).squeeze(-1)
-    high = (wall % 2 == 1).view(-1, *extra)
-    offset = torch.where(high, coord - room[axis].view(-1, *extra), -coord)
+def _side(offset: torch.Tensor) -> torch.Tensor:
+    """-1, 0 or 1: which side of a wall a signed distance puts a point, 0 within ``_EPS`` of the plane."""
     return (offset > _EPS).long() - (offset < -_EPS).long()
 
 
@@ -158,6 +151,10 @@ def ray_tracing(
         raise ValueError(f"`source` must be 1D Tensor with 3 elements. Found {source.shape}.")
     if not (mic_array.ndim == 2 and mic_array.shape[1] == 3):
         raise ValueError(f"`mic_array` must be a 2D Tensor with shape (num_channels, 3). Found {mic_array.shape}.")
+    if source.device != room.device or mic_array.device != room.device:
+        raise ValueError(
+            f"{fn}: room, source and mic_array must be on one device, got {room.device}, {source.device} and {mic_array.device}"
+        )
     if not room.is_floating_point():
         raise TypeError(f"{fn}: room, source and mic_array must be floating-point tensors, got {room.dtype}")
     check_int("num_rays", num_rays, fn=fn, minimum=1)
@@ -168,7 +165,7 @@ def ray_tracing(
     out_dtype = room.dtype
     dtype = torch.float32 if out_dtype in (torch.float16, torch.bfloat16) else out_dtype
     device = room.device
-    room, source, mics = room.to(dtype), source.to(device, dtype), mic_array.to(device, dtype)
+    room, source, mics = room.to(dtype), source.to(dtype), mic_array.to(dtype)
     if not bool(((source >= 0) & (source <= room)).all()):
         raise ValueError(f"{fn}: source must lie inside the room [0, {room.tolist()}], got {source.tolist()}")
     absorption = _coefficients(absorption, "absorption").to(device, dtype)
@@ -198,13 +195,13 @@ def ray_tracing(
     hist = torch.zeros(num_mics * num_bins, num_bands, dtype=dtype, device=device)
     mic_rows = torch.arange(num_mics, device=device) * num_bins
 
-    def log(hits: torch.Tensor, distance: torch.Tensor, energy: torch.Tensor) -> torch.Tensor:
-        # hits, distance (rays, mics) with distance in float64; energy (rays, mics, band)
+    def log(mic: torch.Tensor, distance: torch.Tensor, energy: torch.Tensor) -> torch.Tensor:
+        # one arrival per row: microphone index (K,), path length in float64 (K,), band energies (K, band)
         time_bin = torch.floor(distance / sound_speed / bin_width)
-        hits = hits & (time_bin < num_bins)
-        index = (mic_rows + time_bin.clamp(0, num_bins - 1).long())[hits]
-        value = energy / _arrival_energy(distance, mic_radius)[..., None].to(dtype)
-        return hist.index_add(0, index, value[hits])
+        late = time_bin >= num_bins
+        index = mic_rows[mic] + time_bin.clamp(0, num_bins - 1).long()
+        value = energy / _arrival_energy(distance, mic_radius)[:, None].to(dtype)
+        return hist.index_add(0, index, value.masked_fill(late[:, None], 0))
 
     origin = source.expand(num_rays, 3)
     direction = _fibonacci_directions(num_rays, dtype, device)
@@ -215,10 +212,11 @@ def ray_tracing(
 
         # Specular path: does the segment origin -> hit pass within mic_radius of a microphone?
         to_mic = mics[None, :, :] - origin[:, None, :]  # (N, M, 3)
-        along = (to_mic * direction[:, None, :]).sum(-1)  # (N, M)
-        miss = torch.linalg.norm(to_mic - along[..., None] * direction[:, None, :], dim=-1)
-        hits = found[:, None] & (along > -_EPS) & (along < length[:, None] + _EPS) & (miss < mic_radius + _EPS)
-        hist = log(hits, travelled[:, None] + along.abs().double(), energy[:, None, :].expand(-1, num_mics, -1))
+        along = (to_mic * direction[:, None, :]).sum(-1)  # (N, M), to the point of closest approach
+        miss_sq = (to_mic * to_mic).sum(-1) - along * along  # squared distance of the mic from the ray's line
+        hits = found[:, None] & (along > -_EPS) & (along < length[:, None] + _EPS) & (miss_sq < (mic_radius + _EPS) ** 2)
+        ray, mic = hits.nonzero(as_tuple=True)
+        hist = log(mic, travelled[ray] + along[ray, mic].abs().double(), energy[ray])
 
         travelled = travelled + length.double()
         energy = energy * reflection[wall]
@@ -226,22 +224,28 @@ def ray_tracing(
             # Diffuse rain: one hop from the hit point to every microphone on the ray's side of the wall
             to_mic = mics[None, :, :] - hit[:, None, :]
             hop = torch.linalg.norm(to_mic, dim=-1)  # (N, M)
-            seen = _wall_side(mics.expand(hit.shape[0], -1, -1), room, wall, axis) == _wall_side(origin, room, wall, axis)[:, None]
-            # share of a hemisphere the microphone covers; a hit point inside its sphere is never logged
-            # (torchaudio's square root of a negative number there gives NaN, which fails its threshold)
+            # signed distance outside the wall plane (outward normal) of the ray's origin and of each microphone
+            high = wall % 2 == 1
+            plane, outward = torch.where(high, room[axis], 0.0), torch.where(high, 1.0, -1.0).to(dtype)
+            rows = torch.arange(hit.shape[0], device=device)
+            seen = _side((mics.T[axis] - plane[:, None]) * outward[:, None]) == _side((origin[rows, axis] - plane) * outward)[:, None]
+            # a hit point inside the microphone's sphere is never logged (torchaudio's square root of a
+            # negative number there gives NaN, which fails its threshold)
             ratio = mic_radius * mic_radius / (hop * hop)
-            covered = 1 - torch.sqrt(1 - ratio.clamp(max=1))
-            lambert = 2 * (torch.gather(to_mic, -1, axis.view(-1, 1, 1).expand(-1, num_mics, 1)).squeeze(-1) / hop).abs()
-            rain = scatter[wall][:, None, :] * energy[:, None, :] * (covered * lambert)[..., None]  # (N, M, band)
             at_mic = travelled[:, None] + hop.double()
-            hits = seen & (ratio <= 1) & (at_mic < max_distance) & (rain.amax(-1) > min_energy)
-            hist = log(hits, at_mic, rain)
+            ray, mic = (seen & (ratio <= 1) & (at_mic < max_distance)).nonzero(as_tuple=True)
+            covered = 1 - torch.sqrt(1 - ratio[ray, mic])  # share of the hemisphere the microphone covers
+            lambert = 2 * (to_mic[ray, mic, axis[ray]] / hop[ray, mic]).abs()
+            rain = scatter[wall[ray]] * energy[ray] * (covered * lambert)[:, None]  # (K, band)
+            strong = rain.amax(-1) > min_energy
+            hist = log(mic[strong], at_mic[ray, mic][strong], rain[strong])
             energy = energy * kept[wall]
 
         alive = found & (travelled <= max_distance) & (energy.amax(-1) >= min_energy)
         # specular reflection off an axis-aligned wall flips one component of the direction
         flip = torch.nn.functional.one_hot(axis, 3).to(torch.bool)
-        direction = torch.where(flip, -direction, direction)
-        origin, direction, energy, travelled = hit[alive], direction[alive], energy[alive], travelled[alive]
+        origin, direction = hit, torch.where(flip, -direction, direction)
+        if not bool(alive.all()):
+            origin, direction, energy, travelled = origin[alive], direction[alive], energy[alive], travelled[alive]
 
     return hist.view(num_mics, num_bins, num_bands).transpose(1, 2).to(out_dtype)
