@@ -28,8 +28,13 @@ def _pyroomacoustics(room, source, mics, num_rays, absorption, mic_radius, time_
 
     materials = {name: pra.Material(float(a), 0.0) for name, a in zip(WALLS, absorption)}
     shoebox = pra.ShoeBox(room, fs=16000, materials=materials, max_order=-1, ray_tracing=True, air_absorption=False)
-    shoebox.set_ray_tracing(n_rays=num_rays, receiver_radius=mic_radius, energy_thres=1e-7, time_thres=time_thres,
-                            hist_bin_size=hist_bin_size)
+    shoebox.set_ray_tracing(
+        n_rays=num_rays,
+        receiver_radius=mic_radius,
+        energy_thres=1e-7,
+        time_thres=time_thres,
+        hist_bin_size=hist_bin_size,
+    )
     shoebox.add_source(source)
     shoebox.add_microphone_array(np.asarray(mics).T)
     directions = fibonacci_spherical_sampling(num_rays).T
@@ -46,7 +51,16 @@ def _decay(hist):
 # 1/16000 s samples, as pyroomacoustics rounds it)
 PRA_CASES = [
     ([3.0, 4.0, 2.5], [1.0, 1.5, 1.2], [[2.0, 3.0, 1.0], [0.5, 0.5, 2.0]], 2000, [0.1] * 6, 0.5, 0.5, 0.004),
-    ([6.0, 4.0, 3.0], [1.5, 2.2, 1.3], [[4.0, 1.0, 1.5], [3.0, 3.1, 1.0]], 1500, [0.05, 0.1, 0.2, 0.3, 0.4, 0.5], 0.3, 0.3, 0.002),
+    (
+        [6.0, 4.0, 3.0],
+        [1.5, 2.2, 1.3],
+        [[4.0, 1.0, 1.5], [3.0, 3.1, 1.0]],
+        1500,
+        [0.05, 0.1, 0.2, 0.3, 0.4, 0.5],
+        0.3,
+        0.3,
+        0.002,
+    ),
     ([5.0, 5.0, 3.0], [2.5, 2.5, 1.5], [[1.0, 1.0, 1.0]], 3000, [0.6] * 6, 0.2, 0.2, 0.001),
 ]
 
@@ -55,8 +69,16 @@ PRA_CASES = [
 @pytest.mark.parametrize("case", range(len(PRA_CASES)))
 def test_matches_pyroomacoustics_on_the_same_rays(case, dtype):
     room, source, mics, rays, absorption, radius, duration, width = PRA_CASES[case]
-    ours = P.ray_tracing(_t(room, dtype), _t(source, dtype), _t(mics, dtype), rays, _t(absorption, dtype),
-                         mic_radius=radius, time_thres=duration, hist_bin_size=width)
+    ours = P.ray_tracing(
+        _t(room, dtype),
+        _t(source, dtype),
+        _t(mics, dtype),
+        rays,
+        _t(absorption, dtype),
+        mic_radius=radius,
+        time_thres=duration,
+        hist_bin_size=width,
+    )
     assert ours.shape == (len(mics), 1, round(duration / width)) and ours.dtype == dtype
     ours = ours[:, 0].double().numpy()
     ref = _pyroomacoustics(room, source, mics, rays, absorption, radius, duration, width)[:, : ours.shape[-1]]
@@ -69,10 +91,16 @@ def test_matches_pyroomacoustics_on_the_same_rays(case, dtype):
         torch.testing.assert_close(torch.tensor(got[first]), torch.tensor(want[first]), **tol("float32"))
     # Totals and the integrated decay curves agree (see the tolerance row for why not to rounding)
     total = ref.sum(-1, keepdims=True)
-    torch.testing.assert_close(torch.from_numpy(ours.sum(-1, keepdims=True) / total), torch.ones_like(torch.from_numpy(total)),
-                               **tol("ray_tracing_pyroomacoustics"))
-    torch.testing.assert_close(torch.from_numpy(_decay(ours) / total), torch.from_numpy(_decay(ref) / total),
-                               **tol("ray_tracing_pyroomacoustics"))
+    torch.testing.assert_close(
+        torch.from_numpy(ours.sum(-1, keepdims=True) / total),
+        torch.ones_like(torch.from_numpy(total)),
+        **tol("ray_tracing_pyroomacoustics"),
+    )
+    torch.testing.assert_close(
+        torch.from_numpy(_decay(ours) / total),
+        torch.from_numpy(_decay(ref) / total),
+        **tol("ray_tracing_pyroomacoustics"),
+    )
     # Bin by bin: almost all equal to float32 rounding; the others differ by at most two rays, each of which
     # logs at most (2 / rays) / min_r(r^2 p_hit(r)) = 4 / (rays * radius^2)
     same = np.isclose(ours, ref, rtol=1e-5, atol=1e-7 * ref.max())
@@ -91,8 +119,12 @@ def _passes_on_x_axis(width_x, source_x, mic_x, absorption, energy_thres, max_di
     bounces = 0
     while True:
         k, odd = divmod(bounces, 2)
-        out.append((mic_x - source_x + 2 * width_x * k if not odd else 2 * width_x - mic_x - source_x + 2 * width_x * k,
-                    (1 - absorption) ** bounces))
+        out.append(
+            (
+                mic_x - source_x + 2 * width_x * k if not odd else 2 * width_x - mic_x - source_x + 2 * width_x * k,
+                (1 - absorption) ** bounces,
+            )
+        )
         wall_at = (width_x - source_x + 2 * width_x * k) if not odd else (2 * width_x - source_x + 2 * width_x * k)
         bounces += 1
         if wall_at > max_distance or (1 - absorption) ** bounces < energy_thres:
@@ -109,7 +141,9 @@ def test_single_ray_closed_form(absorption, energy_thres, duration):
     # the radius: the same passes) and one 1 m off (never hit).
     room, source, width = _t([5.0, 4.0, 3.0]), _t([1.0, 2.0, 1.5]), 0.004
     mics = _t([[3.0, 2.0, 1.5], [3.0, 2.3, 1.5], [3.0, 3.0, 1.5]])
-    hist = P.ray_tracing(room, source, mics, 1, absorption, energy_thres=energy_thres, time_thres=duration, hist_bin_size=width)
+    hist = P.ray_tracing(
+        room, source, mics, 1, absorption, energy_thres=energy_thres, time_thres=duration, hist_bin_size=width
+    )
     num_bins = math.ceil(duration / width)
     expected = torch.zeros(num_bins, dtype=torch.float64)
     # torchaudio turns a float coefficient into a float32 tensor first: its reflection is 1 - float32(absorption)
@@ -130,8 +164,15 @@ def test_direct_path_bin_and_energy():
 
     radius, d, rays = 0.5, 2.0, 20000
     # walls 0.9 absorbing, 3 m or more from source and mic: nothing else arrives before 8 m of path
-    hist = P.ray_tracing(_t([10.0, 10.0, 10.0]), _t([5.0, 5.0, 5.0]), _t([[5.0, 7.0, 5.0]]), rays, 0.9,
-                         mic_radius=radius, time_thres=0.02)
+    hist = P.ray_tracing(
+        _t([10.0, 10.0, 10.0]),
+        _t([5.0, 5.0, 5.0]),
+        _t([[5.0, 7.0, 5.0]]),
+        rays,
+        0.9,
+        mic_radius=radius,
+        time_thres=0.02,
+    )
     # rays hitting the sphere travel between sqrt(d^2 - R^2) = 1.94 m and 2 m to their closest point: bin 1
     assert hist[0, 0, 0] == 0 and hist[0, 0, 1] > 0 and hist[0, 0, 2:].abs().sum() < 1e-2 * hist[0, 0, 1]
     # expected logged energy: uniform directions within the cap, each logged at its closest-approach distance
@@ -148,8 +189,15 @@ def test_lossless_room_keeps_a_constant_diffuse_energy():
     seconds, logging each time (2 / rays) * 2 / R^2 (far from the source r^2 p_hit -> R^2 / 2): 4 pi c T / V a bin.
     """
     room, rays, width = [3.0, 4.0, 2.5], 4000, 0.004
-    hist = P.ray_tracing(_t(room), _t([1.0, 1.5, 1.2]), _t([[2.0, 3.0, 1.0], [0.5, 0.5, 2.0]]), rays, 0.0,
-                         time_thres=0.2, hist_bin_size=width)
+    hist = P.ray_tracing(
+        _t(room),
+        _t([1.0, 1.5, 1.2]),
+        _t([[2.0, 3.0, 1.0], [0.5, 0.5, 2.0]]),
+        rays,
+        0.0,
+        time_thres=0.2,
+        hist_bin_size=width,
+    )
     level = 4 * math.pi * 343.0 * width / math.prod(room)
     late = hist[:, 0, 10:]  # after 40 ms the field is mixed
     # bins fluctuate by ~6 % (a few hundred crossings each); their mean over 40 bins is a 1 % estimate,
@@ -162,6 +210,12 @@ def test_lossless_room_keeps_a_constant_diffuse_energy():
 # ---------------------------------------------------------------------------------------------------------
 # A slow per-ray reference of torchaudio's algorithm (its documentation and pyroomacoustics' paper), written
 # independently: the exit wall is the nearest plane the ray runs toward, scalars in Python floats.
+
+
+def _side_of_wall(point, room, axis, high, eps=1e-5):
+    """+1 outside the wall (beyond its plane along the outward normal), -1 inside, 0 on it."""
+    off = point[axis] - room[axis] if high else -point[axis]
+    return (off > eps) - (off < -eps)
 
 
 def _slow_ray_tracing(room, source, mics, num_rays, absorption, scattering, radius, c, energy_thres, duration, width):
@@ -181,7 +235,10 @@ def _slow_ray_tracing(room, source, mics, num_rays, absorption, scattering, radi
         travelled = 0.0
         while True:
             # time to each wall plane the ray runs toward; the nearest is hit
-            times = [((room[a] - o[a]) / d[a] if d[a] > 0 else -o[a] / d[a]) if abs(d[a]) >= eps else math.inf for a in range(3)]
+            times = [
+                ((room[a] - o[a]) / d[a] if d[a] > 0 else -o[a] / d[a]) if abs(d[a]) >= eps else math.inf
+                for a in range(3)
+            ]
             a = min(range(3), key=lambda k: times[k])
             t = max(times[a], 0.0)
             hit = [o[k] + t * d[k] for k in range(3)]
@@ -200,12 +257,8 @@ def _slow_ray_tracing(room, source, mics, num_rays, absorption, scattering, radi
             wall = 2 * a + high
             energy = [energy[k] * (1 - absorption[k][wall]) for k in range(bands)]
             if any(s[wall] > 0 for s in scattering):
-                def side(p):
-                    off = p[a] - room[a] if high else -p[a]
-                    return (off > eps) - (off < -eps)
-
                 for m, mic in enumerate(mics):
-                    if side(mic) != side(o):
+                    if _side_of_wall(mic, room, a, high) != _side_of_wall(o, room, a, high):
                         continue
                     hop = math.dist(mic, hit)
                     r = travelled + hop
@@ -230,8 +283,18 @@ def test_scattering_and_bands_match_a_slow_per_ray_reference():
     absorption = [[0.1, 0.2, 0.3, 0.1, 0.2, 0.3], [0.5, 0.4, 0.3, 0.6, 0.2, 0.1]]
     scattering = [[0.2, 0.1, 0.4, 0.3, 0.0, 0.5], [0.6, 0.3, 0.2, 0.1, 0.4, 0.0]]
     rays, duration, width, radius = 60, 0.06, 0.002, 0.4
-    ours = P.ray_tracing(_t(room), _t(source), _t(mics), rays, _t(absorption), _t(scattering), mic_radius=radius,
-                         energy_thres=1e-3, time_thres=duration, hist_bin_size=width)
+    ours = P.ray_tracing(
+        _t(room),
+        _t(source),
+        _t(mics),
+        rays,
+        _t(absorption),
+        _t(scattering),
+        mic_radius=radius,
+        energy_thres=1e-3,
+        time_thres=duration,
+        hist_bin_size=width,
+    )
     ref = _slow_ray_tracing(room, source, mics, rays, absorption, scattering, radius, 343.0, 1e-3, duration, width)
     assert ours.shape == (2, 2, 30) and np.count_nonzero(ref) > 60
     torch.testing.assert_close(ours, torch.from_numpy(ref), **tol("float64"))
@@ -243,8 +306,11 @@ def test_scattering_float_broadcasts_over_bands_and_moves_energy_to_the_rain():
     scattered = P.ray_tracing(room, source, mics, 200, absorption, 0.3, time_thres=0.05)
     assert scattered.shape == (1, 3, 13)
     # a float scattering is the same as a per-band tensor of that value
-    torch.testing.assert_close(scattered, P.ray_tracing(room, source, mics, 200, absorption, torch.full((3, 6), 0.3), time_thres=0.05),
-                               **tol("float64"))
+    torch.testing.assert_close(
+        scattered,
+        P.ray_tracing(room, source, mics, 200, absorption, torch.full((3, 6), 0.3), time_thres=0.05),
+        **tol("float64"),
+    )
     # the direct path is untouched by scattering, later bins change
     specular = P.ray_tracing(room, source, mics, 200, absorption, time_thres=0.05)
     torch.testing.assert_close(scattered[..., :2], specular[..., :2], **tol("float64"))
@@ -254,7 +320,9 @@ def test_scattering_float_broadcasts_over_bands_and_moves_energy_to_the_rain():
 def test_bands_are_independent_runs_without_an_energy_threshold():
     """Without energy threshold rays stop on time only, so band k equals a single-band run with band k's walls."""
     room, source, mics = _t([3.0, 4.0, 2.5]), _t([1.0, 1.5, 1.2]), _t([[2.0, 3.0, 1.0]])
-    absorption = torch.linspace(0.05, 0.6, 7, dtype=torch.float64)[:, None] + torch.linspace(0, 0.3, 6, dtype=torch.float64)
+    absorption = torch.linspace(0.05, 0.6, 7, dtype=torch.float64)[:, None] + torch.linspace(
+        0, 0.3, 6, dtype=torch.float64
+    )
     multi = P.ray_tracing(room, source, mics, 300, absorption, energy_thres=0.0, time_thres=0.1)
     assert multi.shape == (1, 7, 25)
     for k in range(7):
@@ -263,10 +331,16 @@ def test_bands_are_independent_runs_without_an_energy_threshold():
 
 
 def test_channels_are_independent_and_dtypes_follow_the_input():
-    room, source, mics = _t([3.0, 4.0, 2.5]), _t([1.0, 1.5, 1.2]), _t([[2.0, 3.0, 1.0], [0.5, 0.5, 2.0], [2.5, 1.0, 0.5]])
+    room, source, mics = (
+        _t([3.0, 4.0, 2.5]),
+        _t([1.0, 1.5, 1.2]),
+        _t([[2.0, 3.0, 1.0], [0.5, 0.5, 2.0], [2.5, 1.0, 0.5]]),
+    )
     both = P.ray_tracing(room, source, mics, 500, 0.2, time_thres=0.1)
     for m in range(3):
-        torch.testing.assert_close(both[m], P.ray_tracing(room, source, mics[m : m + 1], 500, 0.2, time_thres=0.1)[0], **tol("float64"))
+        torch.testing.assert_close(
+            both[m], P.ray_tracing(room, source, mics[m : m + 1], 500, 0.2, time_thres=0.1)[0], **tol("float64")
+        )
     half = P.ray_tracing(room.half(), source.half(), mics.half(), 500, 0.2, time_thres=0.1)
     assert half.dtype == torch.float16
     # float16 coordinates are the float32 run on the rounded coordinates (all three are exact in float16)
@@ -278,8 +352,10 @@ def test_gradient_with_respect_to_absorption():
     room, source, mics = _t([3.0, 4.0, 2.5]), _t([1.0, 1.5, 1.2]), _t([[2.0, 3.0, 1.0]])
     absorption = torch.tensor([0.1, 0.2, 0.3, 0.2, 0.1, 0.4], dtype=torch.float64, requires_grad=True)
     scattering = torch.tensor([0.1, 0.05, 0.2, 0.1, 0.3, 0.1], dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda a, s: P.ray_tracing(room, source, mics, 20, a, s, energy_thres=0.0, time_thres=0.03),
-                                    (absorption, scattering))
+    assert torch.autograd.gradcheck(
+        lambda a, s: P.ray_tracing(room, source, mics, 20, a, s, energy_thres=0.0, time_thres=0.03),
+        (absorption, scattering),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -296,7 +372,10 @@ ORACLE_ERRORS = {
     "negative tensor": ((ROOM, SOURCE, MICS, 10), {"scattering": torch.full((6,), -0.1)}),
     "1D size": ((ROOM, SOURCE, MICS, 10), {"absorption": torch.full((4,), 0.1)}),
     "2D walls": ((ROOM, SOURCE, MICS, 10), {"scattering": torch.full((7, 4), 0.1)}),
-    "band mismatch": ((ROOM, SOURCE, MICS, 10), {"absorption": torch.full((7, 6), 0.1), "scattering": torch.full((3, 6), 0.1)}),
+    "band mismatch": (
+        (ROOM, SOURCE, MICS, 10),
+        {"absorption": torch.full((7, 6), 0.1), "scattering": torch.full((3, 6), 0.1)},
+    ),
     "type": ((ROOM, SOURCE, MICS, 10), {"absorption": "0.1"}),
     "3D tensor": ((ROOM, SOURCE, MICS, 10), {"absorption": torch.full((1, 7, 6), 0.1)}),
 }

@@ -35,10 +35,14 @@ def _coefficients(coeffs, name: str) -> torch.Tensor:
             raise ValueError(f"`{name}` must be non-negative. Found: {coeffs}")
         if coeffs.ndim == 1:
             if coeffs.numel() != 6:
-                raise ValueError(f"The shape of `{name}` must be (6,) when it is a 1D Tensor. Found the shape {coeffs.shape}.")
+                raise ValueError(
+                    f"The shape of `{name}` must be (6,) when it is a 1D Tensor. Found the shape {coeffs.shape}."
+                )
             return coeffs.unsqueeze(0)
         if coeffs.shape[1] != 6:
-            raise ValueError(f"The shape of `{name}` must be (NUM_BANDS, 6) when it is a 2D Tensor. Found: {coeffs.shape}.")
+            raise ValueError(
+                f"The shape of `{name}` must be (NUM_BANDS, 6) when it is a 2D Tensor. Found: {coeffs.shape}."
+            )
         return coeffs
     found = f"a {coeffs.ndim}D Tensor" if isinstance(coeffs, torch.Tensor) else type(coeffs).__name__
     raise TypeError(f"`{name}` must be float or Tensor (1D of 6 walls or 2D (num_bands, 6)). Found: {found}.")
@@ -55,10 +59,12 @@ def _fibonacci_directions(num_rays: int, dtype, device) -> torch.Tensor:
 
 
 def _next_wall(room: torch.Tensor, origin: torch.Tensor, direction: torch.Tensor):
-    """Where each ray leaves the box: ``(hit point (N, 3), wall index (N,), distance (N,))``.
+    """Where each ray (``origin``, unit ``direction``, both ``(N, 3)``) leaves the box.
 
-    Walls are numbered west, east, south, north, floor, ceiling (low/high x, y, z). Like torchaudio, the
-    axes are tried in order x, y, z and the first whose wall plane is met inside the box (within ``_EPS``) wins.
+    Returns the hit point ``(N, 3)``, the wall ``(N,)`` numbered west, east, south, north, floor, ceiling
+    (low/high x, y, z), its axis ``(N,)``, whether a wall was found ``(N,)`` (only rounding can prevent it)
+    and the distance ``(N,)``. Like torchaudio, the axes are tried in order x, y, z and the first whose
+    wall plane is met inside the box (within ``_EPS``) wins.
     """
     toward_high = direction > 0
     # distance to the facing wall along each axis; an origin a rounding step outside counts as on the wall
@@ -214,7 +220,9 @@ def ray_tracing(
         to_mic = mics[None, :, :] - origin[:, None, :]  # (N, M, 3)
         along = (to_mic * direction[:, None, :]).sum(-1)  # (N, M), to the point of closest approach
         miss_sq = (to_mic * to_mic).sum(-1) - along * along  # squared distance of the mic from the ray's line
-        hits = found[:, None] & (along > -_EPS) & (along < length[:, None] + _EPS) & (miss_sq < (mic_radius + _EPS) ** 2)
+        hits = (
+            found[:, None] & (along > -_EPS) & (along < length[:, None] + _EPS) & (miss_sq < (mic_radius + _EPS) ** 2)
+        )
         ray, mic = hits.nonzero(as_tuple=True)
         hist = log(mic, travelled[ray] + along[ray, mic].abs().double(), energy[ray])
 
@@ -228,7 +236,10 @@ def ray_tracing(
             high = wall % 2 == 1
             plane, outward = torch.where(high, room[axis], 0.0), torch.where(high, 1.0, -1.0).to(dtype)
             rows = torch.arange(hit.shape[0], device=device)
-            seen = _side((mics.T[axis] - plane[:, None]) * outward[:, None]) == _side((origin[rows, axis] - plane) * outward)[:, None]
+            seen = (
+                _side((mics.T[axis] - plane[:, None]) * outward[:, None])
+                == _side((origin[rows, axis] - plane) * outward)[:, None]
+            )
             # a hit point inside the microphone's sphere is never logged (torchaudio's square root of a
             # negative number there gives NaN, which fails its threshold)
             ratio = mic_radius * mic_radius / (hop * hop)
