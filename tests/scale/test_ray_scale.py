@@ -50,6 +50,26 @@ def _where_is_torchsound():
     return ts.__file__
 
 
+def test_command_starts_a_local_ray_on_the_fly(tmp_path):
+    """No Ray running in that process: ``--engine ray --num-cpus 1`` starts one, uses it and shuts it down."""
+    import subprocess
+
+    paths = write_corpus(tmp_path / "c", lengths=(4000, 6000), corrupt=1)
+    outs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.ark"
+        env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_DEDUP_LOGS="0")
+        env.pop("RAY_ADDRESS", None)
+        done = subprocess.run([sys.executable, "-m", "torchsound", "features", *paths, "--kind", "fbank", "-o", str(out),
+                               "--no-progress", "--engine", engine, "--num-cpus", "1"],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 1, done.stderr[-2000:]  # 1: the broken file was reported, the rest written
+        outs[engine] = (out.read_bytes(), [x for x in done.stderr.splitlines() if x.startswith("FAILED ")],
+                        done.stdout.replace(str(out), "OUT"))
+    assert outs["ray"] == outs["local"]
+    assert outs["ray"][1][0].startswith(f"FAILED {paths[1]}: AudioFileError")
+
+
 def test_workers_import_torchsound_from_this_checkout(local_ray):
     assert ray.get(ray.remote(_where_is_torchsound).remote()) == torchsound.__file__
 

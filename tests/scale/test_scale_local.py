@@ -303,7 +303,7 @@ def test_local_engine_in_process_for_one_worker_or_item():
     assert data.LocalEngine().num_workers == data.available_cpus() >= 1
 
 
-@pytest.mark.parametrize("kind, ext", [("fbank", ".ark"), ("kaldi-mfcc", ".pt"), ("log-mel", ".pt")])
+@pytest.mark.parametrize("kind, ext", [("fbank", ".ark"), ("log-mel", ".pt")])  # kaldi-mfcc: test_ray_scale
 def test_features_command_pool_output_is_byte_identical_to_in_process(tmp_path, monkeypatch, kind, ext):
     paths = write_corpus(tmp_path / "c", lengths=(4000, 5000, 6000, 7000, 8000), corrupt=1)
     monkeypatch.setattr(features_cmd, "POOL_MIN_FILES", 2)  # a pool for this small job
@@ -368,6 +368,14 @@ def test_missing_ray_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
     with pytest.raises(ImportError, match=r"pip install 'torchsound\[ray\]'"):
         data.run(write_corpus(tmp_path, lengths=(4000,)), engine="ray")
+
+
+def test_features_command_without_ray_names_the_extra(monkeypatch, tmp_path, capsys):
+    paths = write_corpus(tmp_path, lengths=(4000,))
+    monkeypatch.setitem(sys.modules, "ray", None)
+    for out in (str(tmp_path / "f.ark"), str(tmp_path / "shards") + os.sep):
+        assert cli.main(["features", *paths, "--kind", "fbank", "-o", out, "--engine", "ray"]) == 2
+        assert "pip install 'torchsound[ray]'" in capsys.readouterr().err
 
 
 def test_ray_stages_gpu_plumbing_without_a_gpu(tmp_path):
