@@ -182,6 +182,9 @@ class Decode:
     ``sample_rate`` and ``num_frames``; a file that cannot be read marks its row failed (path and error kept).
 
     Runs in the workers: the driver only plans paths.
+
+    Shape:
+        waveform: ``(channel, time)`` per row (``(0, 0)`` for a failed row).
     """
 
     def __init__(self, *, normalize: bool = True):
@@ -216,6 +219,9 @@ class Features(_Step):
     """``fn(waveform, sample_rate) -> Tensor`` on each row, into ``features`` (any feature function).
 
     Example: ``Features(lambda w, sr: torchsound.compliance.kaldi.fbank(w, sample_frequency=sr))``.
+
+    Shape:
+        waveform ``(channel, time)`` per row in; ``features`` per row: whatever ``fn`` returns.
     """
 
     def __init__(self, fn: Callable[[torch.Tensor, int], torch.Tensor], *, output: str = "features",
@@ -234,6 +240,10 @@ class KaldiFbank(_Step):
 
     ``scale`` multiplies the waveform first (32768: Kaldi's tools read 16-bit integer samples); ``kwargs`` go to
     ``fbank`` (``sample_frequency`` comes from the row).
+
+    Shape:
+        waveform ``(channel, time)`` per row in (Kaldi uses the first channel); ``features`` ``(frame, bin)``
+        with ``frame = 1 + (time - window) // shift`` (``snip_edges=True``).
     """
 
     _function = "fbank"
@@ -266,6 +276,10 @@ class Transform(_Step):
     (:func:`pad_batch`) and each result is cut to the frames of the row's own length; use it where a device
     (GPU) favours large batches. The last frames of a padded row may differ from the row alone (they see the
     padding), which is why the default runs row by row.
+
+    Shape:
+        waveform ``(channel, time)`` per row in; ``features`` per row: the module's output for that row alone,
+        e.g. ``(channel, n_mels, frame)`` for a MelSpectrogram (frames per :func:`frames_for` when batched).
     """
 
     def __init__(self, module: Union[torch.nn.Module, Callable[[int], torch.nn.Module]], *, log_offset: Optional[float] = None,
@@ -364,7 +378,11 @@ class _MelFactory:
 
 
 class Resample(_Step):
-    """Resample each row to ``new_freq`` (:func:`torchsound.functional.resample`; kernels cached per rate pair)."""
+    """Resample each row to ``new_freq`` (:func:`torchsound.functional.resample`; kernels cached per rate pair).
+
+    Shape:
+        waveform ``(channel, time)`` -> ``(channel, ceil(time * new_freq / sample_rate))`` per row.
+    """
 
     output = "waveform"
     _writes_audio = True
