@@ -338,10 +338,14 @@ def test_channels_are_independent_and_dtypes_follow_the_input():
         _t([1.0, 1.5, 1.2]),
         _t([[2.0, 3.0, 1.0], [0.5, 0.5, 2.0], [2.5, 1.0, 0.5]]),
     )
-    both = P.ray_tracing(room, source, mics, 500, 0.2, time_thres=0.1)
+    absorption = torch.full((6,), 0.2, dtype=torch.float64)
+    copies = [t.clone() for t in (room, source, mics, absorption)]
+    both = P.ray_tracing(room, source, mics, 500, absorption, time_thres=0.1)
+    for before, after in zip(copies, (room, source, mics, absorption)):
+        assert torch.equal(before, after)  # inputs untouched
     for m in range(3):
         torch.testing.assert_close(
-            both[m], P.ray_tracing(room, source, mics[m : m + 1], 500, 0.2, time_thres=0.1)[0], **tol("float64")
+            both[m], P.ray_tracing(room, source, mics[m : m + 1], 500, absorption, time_thres=0.1)[0], **tol("float64")
         )
     half = P.ray_tracing(room.half(), source.half(), mics.half(), 500, 0.2, time_thres=0.1)
     assert half.dtype == torch.float16
