@@ -4,7 +4,8 @@
 
 Each row builds torchaudio 2.8's model (the oracle in .venv/oracles/torchaudio28), loads its state_dict into
 ours with strict=True, and times both in eval mode under torch.inference_mode on 2 threads, alternately, after
-a warm-up. It prints median times, the ratio ours / torchaudio (< 1 means torchsound is faster) and the max
+a warm-up. It prints median times, the median of the per-repetition ratios ours / torchaudio (< 1 means
+torchsound is faster; steadier than the ratio of the medians when the machine's load drifts) and the max
 abs difference of the outputs, so that a speed-up never hides a wrong answer. A row whose model torchsound
 does not provide yet is skipped with a note. Rows are printed as they finish.
 
@@ -242,17 +243,22 @@ def _memory(name, side):
 
 
 def _time_pair(ours, peer, reps):
-    """Median ms of each, measured alternately so both see the same load on a shared machine.
+    """Median ms of each and the median of the per-repetition ratios ours / peer.
 
-    No warm-up here: the caller's agreement check has just run both once.
+    The two run alternately (the order flipping each repetition) so that both see the same load on a shared
+    machine; the ratio of one repetition compares two runs seconds apart, so its median is steadier under a
+    load that drifts during the run than the ratio of the two medians. No warm-up here: the caller's agreement
+    check has just run both once.
     """
     times = ([], [])
-    for _ in range(reps):
-        for fn, bucket in zip((ours, peer), times):
+    for rep in range(reps):
+        order = ((ours, times[0]), (peer, times[1]))
+        for fn, bucket in order if rep % 2 == 0 else order[::-1]:
             t0 = time.perf_counter()
             fn()
             bucket.append(time.perf_counter() - t0)
-    return statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3
+    ratio = statistics.median(a / b for a, b in zip(*times))
+    return statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3, ratio
 
 
 def main() -> None:
@@ -273,7 +279,7 @@ def main() -> None:
     names = [n for n in args.only.split(",") if n] or list(CASES)
     notes, methods = [], set()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, eval + inference_mode, median of {args.reps}\n")
-    print("| case | torchsound (ms) | torchaudio 2.8 (ms) | ratio ours/ta | max abs diff | peak MiB ours | peak MiB ta |")
+    print("| case | torchsound (ms) | torchaudio 2.8 (ms) | ratio ours/ta (median of pairs) | max abs diff | peak MiB ours | peak MiB ta |")
     print("|---|---:|---:|---:|---:|---:|---:|", flush=True)
     for name in names:
         case = CASES[name]
@@ -292,7 +298,7 @@ def main() -> None:
         with torch.inference_mode():
             # the agreement check doubles as the warm-up of both
             diff = (case.run(ours, *inputs) - case.run(peer, *inputs)).abs().max().item()
-            t_ours, t_peer = _time_pair(lambda: case.run(ours, *inputs), lambda: case.run(peer, *inputs), args.reps)
+            t_ours, t_peer, ratio = _time_pair(lambda: case.run(ours, *inputs), lambda: case.run(peer, *inputs), args.reps)
         del ours, peer
         mem = []
         for side in ("ours", "peer"):
@@ -307,7 +313,7 @@ def main() -> None:
                 mem.append(f"{result['mib']:.0f}")
                 methods.add(result["method"])
         m_ours, m_peer = mem
-        print(f"| {case.label} | {t_ours:.1f} | {t_peer:.1f} | {t_ours / t_peer:.2f} | {diff:.1e} | {m_ours} | {m_peer} |", flush=True)
+        print(f"| {case.label} | {t_ours:.1f} | {t_peer:.1f} | {ratio:.2f} | {diff:.1e} | {m_ours} | {m_peer} |", flush=True)
 
     if methods:
         notes.append(f"peak MiB: the forward's peak RSS above the loaded model and input, own subprocess ({', '.join(sorted(methods))})")

@@ -61,14 +61,25 @@ class ConvLayerBlock(nn.Module):
     def _forward_fused(self, x: Tensor, length: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
         """:meth:`forward` with oneDNN's convolution + GELU kernel where no norm sits between them (the same
         convolution primitive ``conv1d`` runs on the CPU, so the same rounding; GELU is applied while the output
-        is still in cache instead of in a second pass over memory)."""
-        if self.layer_norm is not None:
-            return self.forward(x, length)
+        is still in cache instead of in a second pass over memory), and the first convolution as a product."""
         conv = self.conv
-        x = torch.ops.mkldnn._convolution_pointwise(
-            x, conv.weight, conv.bias, [0], [self.stride], [1], 1, "gelu", [], "none"
-        )
-        return x, self._length(length)
+        if conv.in_channels == 1:
+            # From the waveform: oneDNN's convolution with one input channel runs ~1.3x the time of a plain
+            # product over the windows (a view), which gives the same sums.
+            windows = x.squeeze(1).unfold(1, self.kernel_size, self.stride)  # (batch, frame, kernel)
+            x = torch.matmul(conv.weight.view(conv.out_channels, self.kernel_size), windows.transpose(1, 2))
+            if conv.bias is not None:
+                x = x + conv.bias[:, None]
+        elif self.layer_norm is None:
+            return torch.ops.mkldnn._convolution_pointwise(
+                x, conv.weight, conv.bias, [0], [self.stride], [1], 1, "gelu", [], "none"
+            ), self._length(length)
+        else:
+            x = conv(x)
+        if self.layer_norm is not None:
+            x = self.layer_norm(x)
+        # In place: saves allocating (and page-faulting in) another output-sized buffer.
+        return torch.ops.aten.gelu_(x), self._length(length)
 
 
 class FeatureExtractor(nn.Module):
