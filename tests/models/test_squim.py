@@ -170,7 +170,7 @@ def test_objective_script_and_round_trips(torchaudio28):
     scripted = torch.jit.script(model)
     x = torch.randn(2, 120)
     with torch.no_grad():
-        torch.testing.assert_close(scripted(x), model(x), rtol=0, atol=0)
+        torch.testing.assert_close(scripted(x), model(x), **tolerance_for(torch.float32))  # eager may take fused oneDNN kernels
         assert [s.shape for s in scripted(x[:0])] == [(0,)] * 3
     assert_round_trips(model, [x])
 
@@ -269,7 +269,7 @@ def test_subjective_script_and_round_trips(torchaudio28):
     scripted = torch.jit.script(ours)
     waveform, reference = torch.randn(2, 300), torch.randn(2, 120)
     with torch.no_grad():
-        torch.testing.assert_close(scripted(waveform, reference), ours(waveform, reference), rtol=0, atol=0)
+        torch.testing.assert_close(scripted(waveform, reference), ours(waveform, reference), **tolerance_for(torch.float32))  # eager may take fused oneDNN kernels
     assert_round_trips(ours, [waveform, reference])
 
 
