@@ -137,11 +137,15 @@ def _r2_p_hit(r, radius):
     return r * r * (1 - math.sqrt(1 - radius * radius / max(radius * radius, r * r)))
 
 
-@pytest.mark.parametrize("absorption,energy_thres,duration", [(0.5, 1e-3, 0.3), (0.2, 1e-7, 0.1), (0.0, 1e-7, 0.05)])
-def test_single_ray_closed_form(absorption, energy_thres, duration):
+@pytest.mark.parametrize(
+    "absorption,energy_thres,duration,width",
+    # the last: 0.1 s is not a whole number of 3 ms bins, so there are 34 bins of 0.1 / 34 s (torchaudio's rule)
+    [(0.5, 1e-3, 0.3, 0.004), (0.2, 1e-7, 0.1, 0.004), (0.0, 1e-7, 0.05, 0.004), (0.2, 1e-7, 0.1, 0.003)],
+)
+def test_single_ray_closed_form(absorption, energy_thres, duration, width):
     # One ray: Fibonacci's first direction is exactly +x. A microphone on its line, one 0.3 m off it (within
     # the radius: the same passes) and one 1 m off (never hit).
-    room, source, width = _t([5.0, 4.0, 3.0]), _t([1.0, 2.0, 1.5]), 0.004
+    room, source = _t([5.0, 4.0, 3.0]), _t([1.0, 2.0, 1.5])
     mics = _t([[3.0, 2.0, 1.5], [3.0, 2.3, 1.5], [3.0, 3.0, 1.5]])
     hist = P.ray_tracing(
         room, source, mics, 1, absorption, energy_thres=energy_thres, time_thres=duration, hist_bin_size=width
