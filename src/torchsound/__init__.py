@@ -26,6 +26,6 @@ __getattr__, __dir__, __all__ = attach(
     },
     submodules=[
         "io", "functional", "transforms", "compliance", "sox_effects", "kaldi_io",
-        "datasets", "models", "pipelines", "prototype", "utils", "compat",
+        "datasets", "models", "pipelines", "prototype", "utils", "compat", "data",
     ],
 )
