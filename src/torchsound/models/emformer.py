@@ -19,6 +19,7 @@ from typing import List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
+from . import _onednn
 from .conformer import _pre_norm_feed_forward
 
 __all__ = ["Emformer"]
@@ -48,6 +49,35 @@ def _get_weight_init_gains(weight_init_scale_strategy: Optional[str], num_layers
 def _empty_like_frames(x: Tensor) -> Tensor:
     """No frames: ``(0, batch, dim)`` with ``x``'s dtype and device."""
     return x.new_zeros((0, x.shape[1], x.shape[2]))
+
+
+def _cat_frames(parts: List[Tensor]) -> Tensor:
+    """``torch.cat(parts)`` along frames, skipping empty parts; one non-empty part comes back as it is (no copy).
+
+    Streaming runs tiny segments through 20 layers, where the concatenation calls (many with an empty memory
+    or summary) cost about a tenth of the time.
+    """
+    kept: List[Tensor] = []
+    for part in parts:
+        if part.shape[0] > 0:
+            kept.append(part)
+    if len(kept) == 1:
+        return kept[0]
+    return torch.cat(kept if len(kept) > 0 else parts)
+
+
+def _feed_forward(block: nn.Module, x: Tensor) -> Tensor:
+    """``block(x)`` for the ``_pre_norm_feed_forward`` block, its linears through oneDNN (with a GELU activation
+    fused into the first) where that applies (see ``models._onednn``). Eager only."""
+    if type(block) is not nn.Sequential or len(block) != 6 or block._forward_hooks or block._forward_pre_hooks:
+        return block(x)
+    norm, up, activation, dropout, down, out_dropout = block
+    x = norm(x)
+    if type(activation) is nn.GELU and activation.approximate == "none":
+        x = _onednn.apply(up, x, gelu=True)
+    else:
+        x = activation(_onednn.apply(up, x))
+    return out_dropout(_onednn.apply(down, dropout(x)))
 
 
 class _EmformerAttention(nn.Module):
@@ -113,8 +143,13 @@ class _EmformerAttention(nn.Module):
         """Outputs for ``[right_context, utterance]``, new memory, and the keys/values (left context inserted)."""
         batch = utterance.shape[1]
         num_queries = right_context.shape[0] + utterance.shape[0] + summary.shape[0]
-        query = self.emb_to_query(torch.cat([right_context, utterance, summary]))
-        key, value = self.emb_to_key_value(torch.cat([mems, right_context, utterance])).chunk(2, dim=2)
+        queries = _cat_frames([right_context, utterance, summary])
+        keys = _cat_frames([mems, right_context, utterance])
+        if torch.jit.is_scripting():
+            query, key_value = self.emb_to_query(queries), self.emb_to_key_value(keys)
+        else:  # oneDNN's linear kernel where it applies (see models._onednn)
+            query, key_value = _onednn.apply(self.emb_to_query, queries), _onednn.apply(self.emb_to_key_value, keys)
+        key, value = key_value.chunk(2, dim=2)
 
         # Keys before the utterance: memory plus the right-context frames, where frames past the longest item
         # of the utterance count as right context (torchaudio's convention, kept for equal results).
@@ -123,8 +158,8 @@ class _EmformerAttention(nn.Module):
         if left_context_key is not None and left_context_val is not None:
             num_lc = left_context_key.shape[0]
             split = mems.shape[0] + rc_keys
-            key = torch.cat([key[:split], left_context_key, key[split:]])
-            value = torch.cat([value[:split], left_context_val, value[split:]])
+            key = _cat_frames([key[:split], left_context_key, key[split:]])
+            value = _cat_frames([value[:split], left_context_val, value[split:]])
 
         scores = torch.bmm(self._heads(query) * self.scaling, self._heads(key).transpose(1, 2))
         # Softmax in float32 as torchaudio does (float64 inputs too), masked positions set (not added) to
@@ -140,7 +175,11 @@ class _EmformerAttention(nn.Module):
         probs = nn.functional.dropout(probs, p=float(self.dropout), training=self.training)
 
         attended = torch.bmm(probs, self._heads(value)).transpose(0, 1).contiguous()
-        out = self.out_proj(attended.view(num_queries, batch, self.input_dim))
+        attended = attended.view(num_queries, batch, self.input_dim)
+        if torch.jit.is_scripting():
+            out = self.out_proj(attended)
+        else:
+            out = _onednn.apply(self.out_proj, attended)
         num_frames = num_queries - summary.shape[0]
         new_mems = out[num_frames:]
         new_mems = torch.tanh(new_mems) if self.tanh_on_mem else torch.clamp(new_mems, min=-10, max=10)
@@ -236,13 +275,16 @@ class _EmformerLayer(nn.Module):
         return self.memory_op(utterance.permute(1, 2, 0)).permute(2, 0, 1)
 
     def _pre_norm(self, utterance: Tensor, right_context: Tensor) -> Tuple[Tensor, Tensor]:
-        normed = self.layer_norm_input(torch.cat([right_context, utterance]))
+        normed = self.layer_norm_input(_cat_frames([right_context, utterance]))
         num_rc = right_context.shape[0]
         return normed[num_rc:], normed[:num_rc]
 
     def _post_attention(self, attended: Tensor, utterance: Tensor, right_context: Tensor) -> Tuple[Tensor, Tensor]:
-        x = self.dropout(attended) + torch.cat([right_context, utterance])
-        x = self.layer_norm_output(self.pos_ff(x) + x)
+        x = self.dropout(attended) + _cat_frames([right_context, utterance])
+        if torch.jit.is_scripting():
+            x = self.layer_norm_output(self.pos_ff(x) + x)
+        else:
+            x = self.layer_norm_output(_feed_forward(self.pos_ff, x) + x)
         num_rc = right_context.shape[0]
         return x[num_rc:], x[:num_rc]
 
@@ -296,9 +338,9 @@ class _EmformerLayer(nn.Module):
         )
         out_utterance, out_rc = self._post_attention(attended, utterance, right_context)
 
-        all_mems = torch.cat([state[0], mems])
-        all_keys = torch.cat([state[1], key])
-        all_values = torch.cat([state[2], value])
+        all_mems = _cat_frames([state[0], mems])
+        all_keys = _cat_frames([state[1], key])
+        all_values = _cat_frames([state[2], value])
         new_state = [
             all_mems[all_mems.shape[0] - self.max_memory_size :],
             all_keys[all_keys.shape[0] - self.left_context_length :],
