@@ -146,7 +146,7 @@ def test_simulate_rir_ism_options_and_errors():
     with pytest.raises(ValueError, match="mic_array"):
         P.simulate_rir_ism(room, source, torch.ones(3), 1, 0.2)
     with pytest.raises(ValueError, match="absorption"):
-        P.simulate_rir_ism(room, source, mic, 1, torch.ones(7, 6) * 0.2)
+        P.simulate_rir_ism(room, source, mic, 1, torch.ones(7, 5) * 0.2)  # (band, 6) is multi-band; 5 walls is wrong
     with pytest.raises(ValueError, match="absorption"):
         P.simulate_rir_ism(room, source, mic, 1, 1.5)
     with pytest.raises(ValueError, match="odd"):
