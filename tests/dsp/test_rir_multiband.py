@@ -270,6 +270,13 @@ def test_dtype_device_and_gradient(device):
     center = torch.tensor(CENTERS, dtype=torch.float64, device=device)
     got64 = P.simulate_rir_ism(room.to(device), source.to(device), mics.to(device), 2, absorption.to(device), center_frequency=center)
     torch.testing.assert_close(got64.cpu(), reference, **tol("float64"))
+    # half precision: computed in float32 from the rounded geometry, rounded once at the end
+    for half in (torch.float16, torch.bfloat16):
+        rounded = [t.to(half).to(device) for t in (room, source, mics)]
+        got = P.simulate_rir_ism(*rounded, 2, absorption)
+        assert got.dtype == half
+        want = P.simulate_rir_ism(*(t.float() for t in rounded), 2, absorption)
+        torch.testing.assert_close(got.float(), want, **tol("float16" if half == torch.float16 else "bfloat16"))
     # differentiable in the absorption of every band and wall
     check_gradcheck(lambda a: P.simulate_rir_ism(room, source, mics[:1], 1, a, output_length=400), _absorption() * 0.8,
                     fast_mode=True)

@@ -145,6 +145,8 @@ def simulate_rir_ism(
     Shape:
         - output: ``(channel, rir_length)`` where ``rir_length = ceil(max_delay) + delay_filter_length``
           (``max_delay``: the farthest image source's delay in samples) unless ``output_length`` is given.
+          Its dtype is ``room``'s (float64 for integer rooms; float16/bfloat16 computed in float32) and so is
+          its device.
     """
     fn = "simulate_rir_ism"
     for name, t in (("room", room), ("source", source), ("mic_array", mic_array)):
@@ -159,7 +161,9 @@ def simulate_rir_ism(
     check_int("delay_filter_length", delay_filter_length, fn=fn, minimum=1)
     if delay_filter_length % 2 != 1:
         raise ValueError(f"{fn}: delay_filter_length must be odd, got {delay_filter_length}")
-    dtype = room.dtype if room.is_floating_point() else torch.float64
+    out_dtype = room.dtype if room.is_floating_point() else torch.float64
+    # half precision cannot hold delays in samples (float16 overflows past 65504) nor run CPU FFTs: use float32
+    dtype = torch.float32 if out_dtype in (torch.float16, torch.bfloat16) else out_dtype
     device = room.device
     room, source, mics = room.to(dtype), source.to(device=device, dtype=dtype), mic_array.to(device=device, dtype=dtype)
     reflection = _wall_reflection(absorption, dtype, device)  # (B, 6)
@@ -191,4 +195,4 @@ def simulate_rir_ism(
     rir = rir.sum(0)
     if output_length is not None:
         rir = torch.nn.functional.pad(rir, (0, max(0, output_length - length)))[..., :output_length]
-    return rir
+    return rir.to(out_dtype)
