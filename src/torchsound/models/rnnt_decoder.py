@@ -61,24 +61,11 @@ def _state_row(states: List[List[Tensor]], row: int) -> List[List[Tensor]]:
     return [[part[row : row + 1] for part in layer] for layer in states]
 
 
-class RNNTBeamSearch(torch.nn.Module):
-    """Beam search decoder for an :class:`~torchsound.models.RNNT`.
+class _BeamSearch(torch.nn.Module):
+    """The search shared by :class:`RNNTBeamSearch` and the prototype ``RNNTBeamSearchBiasing``.
 
-    Args:
-        model (RNNT): the RNN-T model.
-        blank (int): index of the blank token (the hypotheses' first token); the blank's score is read from
-            the joiner's last output.
-        temperature (float, optional): divides the joiner's logits before the log-softmax. (Default: ``1.0``)
-        hypo_sort_key (Callable[[Hypothesis], float] or None, optional): ranks hypotheses at the end of each
-            frame; ``None``: score divided by (number of tokens + 1). (Default: ``None``)
-        step_max_tokens (int, optional): most tokens emitted at one encoder frame. (Default: ``100``)
-
-    Shape:
-        ``forward(input, length, beam_width)``: input ``(T, D)`` or ``(1, T, D)``, length ``()`` or ``(1,)``
-        -> the ``beam_width`` best hypotheses.
-
-        ``infer(input, length, beam_width, state, hypothesis)``: one segment of a stream, same shapes ->
-        (hypotheses, transcriber state for the next call).
+    A subclass with a longer hypothesis tuple overrides the hooks that make hypotheses (``_initial_hypos``,
+    ``_rescored``, ``_extended``) and ``_log_probs``; everything else is this class's.
     """
 
     def __init__(
@@ -95,13 +82,27 @@ class RNNTBeamSearch(torch.nn.Module):
         self.temperature = temperature
         self.hypo_sort_key = _default_hypo_sort_key if hypo_sort_key is None else hypo_sort_key
         self.step_max_tokens = step_max_tokens
+        # Errors name the public class (a str attribute, so TorchScript keeps it).
+        self._class_name = type(self).__name__
 
-    def _start(self, device: torch.device) -> List[Hypothesis]:
-        """The empty hypothesis: the predictor run on the blank."""
+    def _initial_hypos(self, hypo: Optional[List[Hypothesis]], device: torch.device) -> List[Hypothesis]:
+        """``hypo`` to continue, or the empty hypothesis: the predictor run on the blank."""
+        if hypo is not None:
+            return hypo
         out, _, state = self.model.predict(
             torch.tensor([[self.blank]], device=device), torch.tensor([1], device=device), None
         )
         return [([self.blank], out[0].detach(), state, 0.0)]
+
+    def _rescored(self, hypo: Hypothesis, score: float) -> Hypothesis:
+        """``hypo`` with a new score."""
+        return (_tokens(hypo), hypo[1], hypo[2], score)
+
+    def _extended(
+        self, parent: Hypothesis, token: int, out: Tensor, state: List[List[Tensor]], score: float
+    ) -> Hypothesis:
+        """``parent`` one ``token`` longer, with the predictor's new output and state."""
+        return (_tokens(parent) + [token], out, state, score)
 
     def _log_probs(self, frame: Tensor, hypos: List[Hypothesis], device: torch.device) -> Tensor:
         """Token log-probabilities of every hypothesis at one encoder frame: ``(len(hypos), num_symbols)``."""
@@ -126,7 +127,7 @@ class RNNTBeamSearch(torch.nn.Module):
                 score = float(torch.tensor(_score(by_key[key])).logaddexp(blank_score))
             else:
                 score = float(blank_score)
-            merged: Hypothesis = (_tokens(hypo), hypo[1], hypo[2], score)
+            merged = self._rescored(hypo, score)
             done.append(merged)
             by_key[key] = merged
         order = torch.tensor([_score(h) for h in done]).sort()[1]
@@ -165,12 +166,14 @@ class RNNTBeamSearch(torch.nn.Module):
             _stack_states(parents),
         )
         for i, parent in enumerate(parents):
-            extended.append((_tokens(parent) + [new_tokens[i]], out[i].detach(), _state_row(states, i), new_scores[i]))
+            extended.append(
+                self._extended(parent, new_tokens[i], out[i].detach(), _state_row(states, i), new_scores[i])
+            )
         return extended
 
     def _search(self, enc_out: Tensor, hypo: Optional[List[Hypothesis]], beam_width: int) -> List[Hypothesis]:
         device = enc_out.device
-        hypos = self._start(device) if hypo is None else hypo
+        hypos = self._initial_hypos(hypo, device)
         for t in range(enc_out.shape[1]):
             frame = enc_out[:, t : t + 1]
             expanding = hypos
@@ -193,10 +196,10 @@ class RNNTBeamSearch(torch.nn.Module):
     def _check(self, input: Tensor, length: Tensor) -> Tuple[Tensor, Tensor]:
         if input.dim() != 2 and not (input.dim() == 3 and input.shape[0] == 1):
             raise ValueError(
-                f"RNNTBeamSearch: input must be of shape (T, D) or (1, T, D); got shape {list(input.shape)}"
+                f"{self._class_name}: input must be of shape (T, D) or (1, T, D); got shape {list(input.shape)}"
             )
         if length.dim() > 1 or length.numel() != 1:
-            raise ValueError(f"RNNTBeamSearch: length must be of shape () or (1,); got shape {list(length.shape)}")
+            raise ValueError(f"{self._class_name}: length must be of shape () or (1,); got shape {list(length.shape)}")
         if input.dim() == 2:
             input = input.unsqueeze(0)
         return input, length.reshape(1)
@@ -241,3 +244,24 @@ class RNNTBeamSearch(torch.nn.Module):
         input, length = self._check(input, length)
         enc_out, _, state_out = self.model.transcribe_streaming(input, length, state)
         return self._search(enc_out, hypothesis, beam_width), state_out
+
+
+class RNNTBeamSearch(_BeamSearch):
+    """Beam search decoder for an :class:`~torchsound.models.RNNT`.
+
+    Args:
+        model (RNNT): the RNN-T model.
+        blank (int): index of the blank token (the hypotheses' first token); the blank's score is read from
+            the joiner's last output.
+        temperature (float, optional): divides the joiner's logits before the log-softmax. (Default: ``1.0``)
+        hypo_sort_key (Callable[[Hypothesis], float] or None, optional): ranks hypotheses at the end of each
+            frame; ``None``: score divided by (number of tokens + 1). (Default: ``None``)
+        step_max_tokens (int, optional): most tokens emitted at one encoder frame. (Default: ``100``)
+
+    Shape:
+        ``forward(input, length, beam_width)``: input ``(T, D)`` or ``(1, T, D)``, length ``()`` or ``(1,)``
+        -> the ``beam_width`` best hypotheses.
+
+        ``infer(input, length, beam_width, state, hypothesis)``: one segment of a stream, same shapes ->
+        (hypotheses, transcriber state for the next call).
+    """

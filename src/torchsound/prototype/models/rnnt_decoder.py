@@ -12,21 +12,13 @@ The blank must be the last output (and the last piece of the model's ``charlist`
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 from torch import Tensor
 
 from ...models.rnnt import RNNT
-from ...models.rnnt_decoder import (
-    _default_hypo_sort_key,
-    _key,
-    _score,
-    _stack_states,
-    _state_row,
-    _tokens,
-    _without_key,
-)
+from ...models.rnnt_decoder import _BeamSearch, _tokens
 from .rnnt import TrieNode
 
 __all__ = ["Hypothesis", "RNNTBeamSearchBiasing"]
@@ -37,7 +29,7 @@ trie node)``; the tokens start with the blank (or the last token of the hypothes
 score is a log-probability."""
 
 
-class RNNTBeamSearchBiasing(torch.nn.Module):
+class RNNTBeamSearchBiasing(_BeamSearch):
     """Beam search decoder for an RNN-T model, with TCPGen biasing over a trie of biasing words.
 
     Args:
@@ -71,7 +63,6 @@ class RNNTBeamSearchBiasing(torch.nn.Module):
         trie: Optional[TrieNode] = None,
         biasing: bool = False,
     ) -> None:
-        super().__init__()
         if biasing:
             if not hasattr(model, "pointer_gate"):
                 raise ValueError(
@@ -80,15 +71,11 @@ class RNNTBeamSearchBiasing(torch.nn.Module):
                 )
             if not trie:
                 raise ValueError(f"RNNTBeamSearchBiasing: biasing=True needs the trie's root node; got {trie!r}")
-        self.model = model
-        self.blank = blank
-        self.temperature = temperature
+        super().__init__(model, blank, temperature, hypo_sort_key, step_max_tokens)
         self.resettrie = trie or []
         self.dobiasing = biasing
-        self.hypo_sort_key = _default_hypo_sort_key if hypo_sort_key is None else hypo_sort_key
-        self.step_max_tokens = step_max_tokens
 
-    def _start(self, hypo: Optional[Hypothesis], device: torch.device) -> List[Hypothesis]:
+    def _initial_hypos(self, hypo: Optional[Hypothesis], device: torch.device) -> List[Hypothesis]:
         """One hypothesis: the predictor run on the blank, or (continuing a stream) on ``hypo``'s last token from
         ``hypo``'s state; score 0 and the trie's root, as torchaudio."""
         token = self.blank if hypo is None else _tokens(hypo)[-1]
@@ -98,6 +85,16 @@ class RNNTBeamSearchBiasing(torch.nn.Module):
         )
         return [([token], out[0].detach(), state, 0.0, self.resettrie)]
 
+    def _rescored(self, hypo: Hypothesis, score: float) -> Hypothesis:
+        return (_tokens(hypo), hypo[1], hypo[2], score, hypo[4])
+
+    def _extended(
+        self, parent: Hypothesis, token: int, out: Tensor, state: List[List[Tensor]], score: float
+    ) -> Hypothesis:
+        """``parent`` one ``token`` longer, its trie node advanced over the token."""
+        node = self.model.get_tcpgen_step(token, parent[4], self.resettrie) if self.dobiasing else self.resettrie
+        return (_tokens(parent) + [token], out, state, score, node)
+
     def _trie_mask(self, node) -> Tensor:
         """``0`` at the pieces ``node`` continues with, ``1`` elsewhere (the out-of-list entry included)."""
         mask = torch.ones(self.model.nchars + 1)
@@ -106,13 +103,11 @@ class RNNTBeamSearchBiasing(torch.nn.Module):
 
     def _log_probs(self, frame: Tensor, hypos: List[Hypothesis], device: torch.device) -> Tensor:
         """Token log-probabilities of every hypothesis at one encoder frame: ``(len(hypos), num_symbols)``."""
+        if not self.dobiasing:
+            return super()._log_probs(frame, hypos, device)
         one = torch.tensor([1], device=device)
         ones = torch.tensor([1] * len(hypos), device=device)
         predicted = torch.stack([h[1] for h in hypos])
-        if not self.dobiasing:
-            logits = self.model.join(frame, one, predicted, ones)[0]
-            return torch.nn.functional.log_softmax(logits / self.temperature, dim=3)[:, 0, 0]
-
         masks = torch.stack([self._trie_mask(h[4]) for h in hypos]).to(frame.device).unsqueeze(1)
         no_children = torch.tensor([len(h[4][0]) == 0 for h in hypos]).to(frame.device)
         last_tokens = torch.tensor([_tokens(h)[-1] for h in hypos]).unsqueeze(-1).to(frame.device)
@@ -127,114 +122,6 @@ class RNNTBeamSearchBiasing(torch.nn.Module):
         mixed = pointed[..., :-1] * p_gen + probs[..., :-1] * (1 - p_gen + tcpgen_dist[..., -1:] * p_gen)
         return torch.log(torch.cat([mixed, p_blank], dim=-1))[:, 0, 0]
 
-    def _finish_with_blank(
-        self, done: List[Hypothesis], expanding: List[Hypothesis], log_probs: Tensor, by_key: Dict[str, Hypothesis]
-    ) -> List[Hypothesis]:
-        """Adds each expanding hypothesis plus a blank to ``done`` (merging equal token sequences); returns
-        ``done`` sorted by ascending score."""
-        for i, hypo in enumerate(expanding):
-            blank_score = _score(hypo) + log_probs[i, -1]
-            key = _key(hypo)
-            if key in by_key:
-                # torchaudio rounds the older score to float32 before adding; so do we, for the same hypotheses.
-                done = _without_key(done, key)
-                score = float(torch.tensor(_score(by_key[key])).logaddexp(blank_score))
-            else:
-                score = float(blank_score)
-            merged: Hypothesis = (_tokens(hypo), hypo[1], hypo[2], score, hypo[4])
-            done.append(merged)
-            by_key[key] = merged
-        order = torch.tensor([_score(h) for h in done]).sort()[1]
-        return [done[int(i)] for i in order]
-
-    def _extend_with_tokens(
-        self, expanding: List[Hypothesis], done: List[Hypothesis], log_probs: Tensor, beam_width: int, device
-    ) -> List[Hypothesis]:
-        """The best ``beam_width`` one-token (non-blank) extensions that beat the ``beam_width``-th best done
-        hypothesis, with the predictor and the trie node advanced over their new token."""
-        scores = torch.tensor([_score(h) for h in expanding]).unsqueeze(1) + log_probs[:, :-1]
-        best_scores, best_flat = scores.reshape(-1).topk(beam_width)
-        num_tokens = scores.shape[1]
-        bar = _score(done[-beam_width]) if len(done) >= beam_width else -float("inf")
-        parents: List[Hypothesis] = []
-        new_tokens: List[int] = []
-        new_scores: List[float] = []
-        for j in range(beam_width):
-            score = float(best_scores[j])
-            if score > bar:
-                flat = int(best_flat[j])
-                parents.append(expanding[flat // num_tokens])
-                new_tokens.append(flat % num_tokens)
-                new_scores.append(score)
-        if not parents:
-            return []
-        out, _, states = self.model.predict(
-            torch.tensor([[tok] for tok in new_tokens], device=device),
-            torch.tensor([1] * len(parents), device=device),
-            _stack_states(parents),
-        )
-        extended: List[Hypothesis] = []
-        for i, parent in enumerate(parents):
-            node = (
-                self.model.get_tcpgen_step(new_tokens[i], parent[4], self.resettrie)
-                if self.dobiasing
-                else self.resettrie
-            )
-            extended.append(
-                (_tokens(parent) + [new_tokens[i]], out[i].detach(), _state_row(states, i), new_scores[i], node)
-            )
-        return extended
-
-    def _search(self, enc_out: Tensor, hypo: Optional[Hypothesis], beam_width: int) -> List[Hypothesis]:
-        device = enc_out.device
-        hypos = self._start(hypo, device)
-        for t in range(enc_out.shape[1]):
-            frame = enc_out[:, t : t + 1]
-            expanding = hypos
-            done: List[Hypothesis] = []
-            by_key: Dict[str, Hypothesis] = {}
-            emitted = 0
-            while expanding:
-                log_probs = self._log_probs(frame, expanding, device).cpu()
-                done = self._finish_with_blank(done, expanding, log_probs, by_key)
-                if emitted == self.step_max_tokens:
-                    break
-                expanding = self._extend_with_tokens(expanding, done, log_probs, beam_width, device)
-                if expanding:
-                    emitted += 1
-            best = torch.tensor([self.hypo_sort_key(h) for h in done]).topk(beam_width)[1]
-            hypos = [done[int(i)] for i in best]
-        return hypos
-
-    def _check(self, input: Tensor, length: Tensor) -> Tuple[Tensor, Tensor]:
-        if input.dim() != 2 and not (input.dim() == 3 and input.shape[0] == 1):
-            raise ValueError(
-                f"RNNTBeamSearchBiasing: input must be of shape (T, D) or (1, T, D); got shape {list(input.shape)}"
-            )
-        if length.dim() > 1 or length.numel() != 1:
-            raise ValueError(
-                f"RNNTBeamSearchBiasing: length must be of shape () or (1,); got shape {list(length.shape)}"
-            )
-        if input.dim() == 2:
-            input = input.unsqueeze(0)
-        return input, length.reshape(1)
-
-    def forward(self, input: Tensor, length: Tensor, beam_width: int) -> List[Hypothesis]:
-        """Beam search over a whole sequence.
-
-        Args:
-            input (Tensor): frames, ``(T, D)`` or ``(1, T, D)``.
-            length (Tensor): valid frames, ``()`` or ``(1,)``.
-            beam_width (int): hypotheses kept.
-
-        Returns:
-            List[Hypothesis]: the ``beam_width`` best hypotheses, best first by ``hypo_sort_key``.
-        """
-        input, length = self._check(input, length)
-        enc_out, _ = self.model.transcribe(input, length)
-        return self._search(enc_out, None, beam_width)
-
-    @torch.jit.export
     def infer(
         self,
         input: Tensor,
@@ -250,6 +137,5 @@ class RNNTBeamSearchBiasing(torch.nn.Module):
         Returns:
             ``(hypotheses, state)``: the ``beam_width`` best hypotheses and the transcriber state.
         """
-        input, length = self._check(input, length)
-        enc_out, _, state_out = self.model.transcribe_streaming(input, length, state)
-        return self._search(enc_out, hypothesis, beam_width), state_out
+        # Only the type of ``hypothesis`` differs from the shared search's (one hypothesis, as torchaudio's).
+        return super().infer(input, length, beam_width, state, hypothesis)
