@@ -389,7 +389,8 @@ class RNNTBiasing(RNNT):
         return output, source_lengths, activation_out
 
 
-def _conformer_encoder(
+def _transcriber_and_predictor(
+    *,
     input_dim: int,
     encoding_dim: int,
     time_reduction_stride: int,
@@ -399,8 +400,18 @@ def _conformer_encoder(
     conformer_num_heads: int,
     conformer_depthwise_conv_kernel_size: int,
     conformer_dropout: float,
-) -> _ConformerEncoder:
-    return _ConformerEncoder(
+    num_symbols: int,
+    symbol_embedding_dim: int,
+    num_lstm_layers: int,
+    lstm_hidden_dim: int,
+    lstm_layer_norm: int,
+    lstm_layer_norm_epsilon: int,
+    lstm_dropout: int,
+    **_joiner_and_biasing_args,
+) -> Tuple[_ConformerEncoder, _Predictor]:
+    """The Conformer transcriber and the LSTM predictor of both factories, from their keyword arguments (the
+    others are ignored). Built before the joiner, as torchaudio, so a seeded build draws the same weights."""
+    encoder = _ConformerEncoder(
         input_dim=input_dim,
         output_dim=encoding_dim,
         time_reduction_stride=time_reduction_stride,
@@ -411,6 +422,17 @@ def _conformer_encoder(
         conformer_depthwise_conv_kernel_size=conformer_depthwise_conv_kernel_size,
         conformer_dropout=conformer_dropout,
     )
+    predictor = _Predictor(
+        num_symbols=num_symbols,
+        output_dim=encoding_dim,
+        symbol_embedding_dim=symbol_embedding_dim,
+        num_lstm_layers=num_lstm_layers,
+        lstm_hidden_dim=lstm_hidden_dim,
+        lstm_layer_norm=lstm_layer_norm,
+        lstm_layer_norm_epsilon=lstm_layer_norm_epsilon,
+        lstm_dropout=lstm_dropout,
+    )
+    return encoder, predictor
 
 
 def conformer_rnnt_model(
@@ -443,27 +465,8 @@ def conformer_rnnt_model(
 
     Shape: ``transcribe``: ``(B, T, input_dim)`` -> ``(B, T // time_reduction_stride, encoding_dim)``.
     """
-    encoder = _conformer_encoder(
-        input_dim,
-        encoding_dim,
-        time_reduction_stride,
-        conformer_input_dim,
-        conformer_ffn_dim,
-        conformer_num_layers,
-        conformer_num_heads,
-        conformer_depthwise_conv_kernel_size,
-        conformer_dropout,
-    )
-    predictor = _Predictor(
-        num_symbols=num_symbols,
-        output_dim=encoding_dim,
-        symbol_embedding_dim=symbol_embedding_dim,
-        num_lstm_layers=num_lstm_layers,
-        lstm_hidden_dim=lstm_hidden_dim,
-        lstm_layer_norm=lstm_layer_norm,
-        lstm_layer_norm_epsilon=lstm_layer_norm_epsilon,
-        lstm_dropout=lstm_dropout,
-    )
+    # locals() here holds exactly the factory's arguments.
+    encoder, predictor = _transcriber_and_predictor(**locals())
     return RNNT(encoder, predictor, _Joiner(encoding_dim, num_symbols, activation=joiner_activation))
 
 
@@ -526,27 +529,8 @@ def conformer_rnnt_biasing(
 
     Shape: see :class:`RNNTBiasing`.
     """
-    encoder = _conformer_encoder(
-        input_dim,
-        encoding_dim,
-        time_reduction_stride,
-        conformer_input_dim,
-        conformer_ffn_dim,
-        conformer_num_layers,
-        conformer_num_heads,
-        conformer_depthwise_conv_kernel_size,
-        conformer_dropout,
-    )
-    predictor = _Predictor(
-        num_symbols=num_symbols,
-        output_dim=encoding_dim,
-        symbol_embedding_dim=symbol_embedding_dim,
-        num_lstm_layers=num_lstm_layers,
-        lstm_hidden_dim=lstm_hidden_dim,
-        lstm_layer_norm=lstm_layer_norm,
-        lstm_layer_norm_epsilon=lstm_layer_norm_epsilon,
-        lstm_dropout=lstm_dropout,
-    )
+    # locals() here holds exactly the factory's arguments.
+    encoder, predictor = _transcriber_and_predictor(**locals())
     joiner = _JoinerBiasing(
         encoding_dim,
         num_symbols,
