@@ -143,13 +143,35 @@ class _Step:
     def _row(self, waveform: torch.Tensor, sample_rate: int, row: Dict[str, Any]) -> Any:
         raise NotImplementedError
 
+    def _read(self, batch: Batch) -> Tuple[List[str], List[str], List[Any], List[int]]:
+        """The rows' errors so far, their types, waveforms and sample rates."""
+        errors = _errors(batch)
+        error_types = column(batch, "error_type") if "error_type" in batch else [""] * len(errors)
+        return errors, error_types, column(batch, "waveform"), [int(r) for r in column(batch, "sample_rate")]
+
+    def _write(
+        self,
+        batch: Batch,
+        results: List[Optional[np.ndarray]],
+        rates: List[int],
+        errors: List[str],
+        error_types: List[str],
+    ) -> Batch:
+        """``batch`` with the step's per-row results (``rates``: their sample rates) and the rows' errors."""
+        _set_column(batch, self.output, _fill_failed(results, self._result_ndim))
+        if self._writes_audio:
+            batch["sample_rate"] = np.asarray(rates, dtype=np.int64)
+            batch["num_frames"] = np.asarray([r.shape[-1] for r in _fill_failed(results, 2)], dtype=np.int64)
+        elif not self.keep_waveform:
+            batch.pop("waveform", None)  # features are what travels on; the audio is not needed any more
+        batch["error"] = np.array(errors, dtype=object)
+        batch["error_type"] = np.array(error_types, dtype=object)
+        return batch
+
     def __call__(self, batch: Batch) -> Batch:
         batch = dict(batch)
         n = num_rows(batch)
-        errors = _errors(batch)
-        error_types = column(batch, "error_type") if "error_type" in batch else [""] * n
-        waves = column(batch, "waveform")
-        rates = [int(r) for r in column(batch, "sample_rate")]
+        errors, error_types, waves, rates = self._read(batch)
         keys = column(batch, "key") if "key" in batch else [str(i) for i in range(n)]
         results: List[Optional[np.ndarray]] = [None] * n
         new_rates = list(rates)
@@ -166,15 +188,7 @@ class _Step:
                 results[i] = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
             except Exception as err:  # noqa: BLE001  a bad row is reported; the corpus goes on
                 errors[i], error_types[i] = str(err) or repr(err), type(err).__name__
-        _set_column(batch, self.output, _fill_failed(results, self._result_ndim))
-        if self._writes_audio:
-            batch["sample_rate"] = np.asarray(new_rates, dtype=np.int64)
-            batch["num_frames"] = np.asarray([r.shape[-1] for r in _fill_failed(results, 2)], dtype=np.int64)
-        elif not self.keep_waveform:
-            batch.pop("waveform", None)  # features are what travels on; the audio is not needed any more
-        batch["error"] = np.array(errors, dtype=object)
-        batch["error_type"] = np.array(error_types, dtype=object)
-        return batch
+        return self._write(batch, results, new_rates, errors, error_types)
 
 
 class Decode:
@@ -312,10 +326,7 @@ class Transform(_Step):
     def _call_batched(self, batch: Batch) -> Batch:
         batch = dict(batch)
         n = num_rows(batch)
-        errors = _errors(batch)
-        error_types = column(batch, "error_type") if "error_type" in batch else [""] * n
-        waves = column(batch, "waveform")
-        rates = [int(r) for r in column(batch, "sample_rate")]
+        errors, error_types, waves, rates = self._read(batch)
         results: List[Optional[np.ndarray]] = [None] * n
         groups: Dict[Tuple[int, Tuple[int, ...]], List[int]] = {}
         for i in range(n):
@@ -332,12 +343,7 @@ class Transform(_Step):
             frames = [frames_for(module, int(n_)) for n_ in lengths]
             for i, piece in zip(members, unpad(out, frames)):
                 results[i] = piece.cpu().numpy()
-        _set_column(batch, self.output, _fill_failed(results, self._result_ndim))
-        if not self.keep_waveform:
-            batch.pop("waveform", None)
-        batch["error"] = np.array(errors, dtype=object)
-        batch["error_type"] = np.array(error_types, dtype=object)
-        return batch
+        return self._write(batch, results, rates, errors, error_types)
 
 
 def frames_for(module: torch.nn.Module, length: int) -> int:
