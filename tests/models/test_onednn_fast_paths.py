@@ -1,0 +1,130 @@
+"""The oneDNN inference fast paths of wav2vec2 and Emformer (models/_onednn.py) at widths where they round
+differently from torch's plain ops (the small configurations of test_wav2vec2/test_emformer give bit-equal results).
+
+A fast path changes only the summation order, so its float32 error against a float64 evaluation of torchaudio 2.8's
+own model must be of the size of torchaudio's float32 error: at most twice it (two float32 evaluations of the same
+sums in different orders have errors of the same size; a wrong kernel would be orders of magnitude off).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.profiler import profile
+
+from torchsound.models import _onednn
+from torchsound.models import emformer as ours_emformer
+from torchsound.models import wav2vec2 as ours_w2v
+
+pytestmark = pytest.mark.skipif(not _onednn._AVAILABLE, reason="torch built without oneDNN")
+
+W2V_CONFIG = dict(
+    extractor_mode="group_norm", extractor_conv_layer_config=[(128, 10, 5), (128, 3, 2), (128, 2, 2)],
+    extractor_conv_bias=False, encoder_embed_dim=256, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=16,
+    encoder_pos_conv_groups=4, encoder_num_layers=2, encoder_num_heads=4, encoder_attention_dropout=0.0,
+    encoder_ff_interm_features=1024, encoder_ff_interm_dropout=0.0, encoder_dropout=0.0,
+    encoder_layer_norm_first=False, encoder_layer_drop=0.0, aux_num_out=None,
+)
+
+
+def _ops(fn):
+    """Names of the operators ``fn`` runs."""
+    with profile() as prof:
+        fn()
+    return {event.name for event in prof.events()}
+
+
+def _w2v_pair(ta):
+    torch.manual_seed(0)
+    theirs = ta.models.wav2vec2_model(**W2V_CONFIG)
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    mine = ours_w2v.wav2vec2_model(**W2V_CONFIG)
+    mine.load_state_dict(theirs.state_dict(), strict=True)
+    return mine.eval(), theirs.eval()
+
+
+def _max_err(got, ref):
+    return (got.double() - ref).abs().max().item()
+
+
+def test_wav2vec2_fast_path_is_taken_and_as_accurate_as_torchaudio(torchaudio28):
+    mine, theirs = _w2v_pair(torchaudio28)
+    wave = torch.randn(2, 4000, generator=torch.Generator().manual_seed(1))
+    reference = _w2v_pair(torchaudio28)[1].double()
+    with torch.inference_mode():
+        ops = _ops(lambda: mine(wave))
+        got, _ = mine(wave)
+        want, _ = theirs(wave)
+        ref, _ = reference(wave.double())
+    assert {"mkldnn::_linear_pointwise", "mkldnn::_convolution_pointwise"} <= ops
+    assert not torch.equal(got, want)  # the fast path does run, and rounds differently at this width
+    assert _max_err(got, ref) <= 2 * _max_err(want, ref)
+
+
+def test_wav2vec2_plain_ops_with_autograd_float64_or_script(torchaudio28):
+    mine, theirs = _w2v_pair(torchaudio28)
+    wave = torch.randn(2, 4000, generator=torch.Generator().manual_seed(1))
+    with torch.enable_grad():
+        assert not any(op.startswith("mkldnn::") for op in _ops(lambda: mine(wave)))
+        # Same operators as torchaudio's model: the same float32 result, bit for bit.
+        torch.testing.assert_close(mine(wave)[0], theirs(wave)[0], rtol=0, atol=0)
+    with torch.inference_mode():
+        assert not any(op.startswith("mkldnn::") for op in _ops(lambda: mine.double()(wave.double())))
+
+
+def _emformer_pair(ta, dtype=torch.float32):
+    cfg = dict(input_dim=128, num_heads=4, ffn_dim=512, num_layers=3, segment_length=4, activation="gelu",
+               left_context_length=8, right_context_length=1, tanh_on_mem=True)
+    torch.manual_seed(0)
+    theirs = ta.models.Emformer(**cfg)
+    mine = ours_emformer.Emformer(**cfg)
+    mine.load_state_dict(theirs.state_dict(), strict=True)
+    return mine.eval().to(dtype), theirs.eval().to(dtype)
+
+
+def _stream(model, x):
+    states, outs = None, []
+    for start in range(0, x.shape[1] - 5 + 1, 4):
+        out, _, states = model.infer(x[:, start : start + 5], torch.tensor([5]), states)
+        outs.append(out)
+    return torch.cat(outs, 1)
+
+
+@pytest.mark.parametrize("activation", ["gelu", "relu"])
+def test_emformer_streaming_fast_path_as_accurate_as_torchaudio(torchaudio28, activation):
+    mine, theirs = _emformer_pair(torchaudio28)
+    reference = _emformer_pair(torchaudio28, torch.float64)[1]
+    if activation == "relu":  # the unfused activation branch
+        for model in (mine, theirs, reference):
+            for layer in model.emformer_layers:
+                layer.pos_ff[2] = torch.nn.ReLU()
+    x = torch.randn(1, 41, 128, generator=torch.Generator().manual_seed(3))
+    with torch.inference_mode():
+        assert "mkldnn::_linear_pointwise" in _ops(lambda: _stream(mine, x))
+        got, want, ref = _stream(mine, x), _stream(theirs, x), _stream(reference, x.double())
+    assert _max_err(got, ref) <= 2 * _max_err(want, ref)
+
+
+def test_cat_frames_skips_empty_parts():
+    a, b = torch.randn(3, 2, 4), torch.randn(2, 2, 4)
+    empty = a[:0]
+    assert ours_emformer._cat_frames([empty, a, empty]) is a
+    assert torch.equal(ours_emformer._cat_frames([a, empty, b]), torch.cat([a, b]))
+    assert ours_emformer._cat_frames([empty, empty]).shape == (0, 2, 4)
+
+
+def test_linear_with_gelu_as_accurate_as_torch():
+    # One product (K = 768) has no later layers to average rounding out: oneDNN's K blocking gives up to ~2.6x
+    # F.linear's max error here (measured, 7e-7 vs 2.7e-7 on unit-scale outputs); 4x bounds that, and a wrong
+    # kernel or a tanh-approximated GELU would be far off.
+    g = torch.Generator().manual_seed(0)
+    x, w, b = torch.randn(64, 768, generator=g), torch.randn(3072, 768, generator=g) * 0.03, torch.randn(3072, generator=g)
+    with torch.no_grad():
+        for gelu in (False, True):
+            ref = torch.nn.functional.linear(x.double(), w.double(), b.double())
+            ref = torch.nn.functional.gelu(ref) if gelu else ref
+            plain = torch.nn.functional.linear(x, w, b)
+            plain = torch.nn.functional.gelu(plain) if gelu else plain
+            assert _max_err(_onednn.linear(x, w, b, gelu), ref) <= 4 * _max_err(plain, ref)
