@@ -123,10 +123,13 @@ class FeatureExtractor(nn.Module):
         return x.transpose(1, 2), length
 
     def _plain_convs(self) -> bool:
-        """Whether every block's convolution is a plain ``nn.Conv1d`` (no hooks), as the fused path assumes."""
+        """Whether every block's convolution is the plain ``nn.Conv1d`` the blocks build (no padding, dilation,
+        groups or hooks), as the fused path assumes."""
         for layer in self.conv_layers:
             conv = layer.conv
             if type(conv) is not nn.Conv1d or conv._forward_hooks or conv._forward_pre_hooks:
+                return False
+            if conv.padding != (0,) or conv.dilation != (1,) or conv.groups != 1:
                 return False
         return True
 
