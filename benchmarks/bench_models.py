@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import soundfile
@@ -298,7 +299,7 @@ def main() -> None:
         with torch.inference_mode():
             # the agreement check doubles as the warm-up of both
             diff = (case.run(ours, *inputs) - case.run(peer, *inputs)).abs().max().item()
-            t_ours, t_peer, ratio = _time_pair(lambda: case.run(ours, *inputs), lambda: case.run(peer, *inputs), args.reps)
+            t_ours, t_peer, ratio = _time_pair(partial(case.run, ours, *inputs), partial(case.run, peer, *inputs), args.reps)
         del ours, peer
         mem = []
         for side in ("ours", "peer"):
