@@ -210,3 +210,17 @@ def test_gpu_actor_stage_runs_as_actors_without_a_gpu(local_ray, tmp_path):
     for row, path in zip(rows, paths):
         wave, sr = _load(path)
         np.testing.assert_array_equal(row["features"], kaldi.fbank(wave * 32768, num_mel_bins=23, sample_frequency=sr).numpy())
+
+
+def test_run_leaves_the_users_ray_data_settings_as_they_were(local_ray, tmp_path):
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    before = context.op_resource_reservation_enabled
+    paths = write_corpus(tmp_path / "c", corrupt=1)  # a failing row must not skip the restore either
+    for setting in (True, False):
+        context.op_resource_reservation_enabled = setting
+        rows = data.run(paths, [data.KaldiFbank(num_mel_bins=23)], engine="ray", shard_size=2, show_progress=False)
+        assert len(rows) == len(paths) and rows[1]["error"]
+        assert context.op_resource_reservation_enabled is setting
+    context.op_resource_reservation_enabled = before

@@ -199,18 +199,27 @@ def _run_ray(rows, steps, shard_size, num_cpus, address, num_gpus, concurrency, 
     try:
         if not rows:
             return []
-        ray.data.DataContext.get_current().enable_progress_bars = show_progress
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = show_progress
         if not show_progress:  # quiet means quiet: no per-dataset INFO lines either
             import logging
 
             logging.getLogger("ray.data").setLevel(logging.WARNING)
-        ds = _ray_dataset(rows, shard_size)
-        for fn, kwargs in ray_stages(steps, num_gpus=num_gpus, concurrency=concurrency, gpu_batch_size=gpu_batch_size):
-            ds = ds.map_batches(fn, **kwargs)
-        out: List[Dict[str, Any]] = []
-        for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-            out.extend(batch_to_rows(batch))
-        return out
+        # Ray Data reserves part of the CPUs per operator by default; with one fused map operator that only keeps
+        # CPUs idle (2,000 clips on 2 CPUs: 3.1-3.8 s -> 2.7-2.9 s). The user's setting is restored afterwards.
+        reservation = context.op_resource_reservation_enabled
+        context.op_resource_reservation_enabled = False
+        try:
+            ds = _ray_dataset(rows, shard_size)
+            for fn, kwargs in ray_stages(steps, num_gpus=num_gpus, concurrency=concurrency,
+                                         gpu_batch_size=gpu_batch_size):
+                ds = ds.map_batches(fn, **kwargs)
+            out: List[Dict[str, Any]] = []
+            for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+                out.extend(batch_to_rows(batch))
+            return out
+        finally:
+            context.op_resource_reservation_enabled = reservation
     finally:
         if started:
             ray.shutdown()
