@@ -66,6 +66,37 @@ def _cat_frames(parts: List[Tensor]) -> Tensor:
     return torch.cat(kept if len(kept) > 0 else parts)
 
 
+def _filled_state(
+    state: List[Tensor], max_memory_size: int, left_context_length: int, segment_length: int
+) -> Tuple[Tensor, Tensor, Tensor]:
+    """The part of a layer's streaming state that earlier calls filled: memory ``(M, batch, D)``, left-context
+    keys and values ``(L, batch, D)``. The state tensors are zero-padded at the front until then."""
+    seen = int(state[3][0][0])
+    num_mems = min(max_memory_size, (seen + segment_length - 1) // segment_length)
+    num_lc = min(left_context_length, seen)
+    past_mems = state[0][state[0].shape[0] - num_mems :]
+    lc_key = state[1][state[1].shape[0] - num_lc :]
+    lc_val = state[2][state[2].shape[0] - num_lc :]
+    return past_mems, lc_key, lc_val
+
+
+def _advanced_state(
+    state: List[Tensor], mems: Tensor, key: Tensor, value: Tensor, num_frames: int, max_memory_size: int,
+    left_context_length: int,
+) -> List[Tensor]:
+    """The first four state entries after a segment of ``num_frames``: the newest ``max_memory_size`` memory
+    vectors and ``left_context_length`` keys/values, and the frame count."""
+    all_mems = _cat_frames([state[0], mems])
+    all_keys = _cat_frames([state[1], key])
+    all_values = _cat_frames([state[2], value])
+    return [
+        all_mems[all_mems.shape[0] - max_memory_size :],
+        all_keys[all_keys.shape[0] - left_context_length :],
+        all_values[all_values.shape[0] - left_context_length :],
+        state[3] + num_frames,
+    ]
+
+
 def _feed_forward(block: nn.Module, x: Tensor) -> Tensor:
     """``block(x)`` for the ``_pre_norm_feed_forward`` block, its linears through oneDNN (with a GELU activation
     fused into the first) where that applies (see ``models._onednn``). Eager only."""
@@ -324,29 +355,17 @@ class _EmformerLayer(nn.Module):
         """
         if state is None:
             state = self._init_state(utterance.shape[1], utterance)
-        # Only what earlier calls filled: the state tensors are zero-padded at the front until then.
-        seen = int(state[3][0][0])
-        num_mems = min(self.max_memory_size, (seen + self.segment_length - 1) // self.segment_length)
-        num_lc = min(self.left_context_length, seen)
-        past_mems = state[0][state[0].shape[0] - num_mems :]
-        lc_key = state[1][state[1].shape[0] - num_lc :]
-        lc_val = state[2][state[2].shape[0] - num_lc :]
-
+        past_mems, lc_key, lc_val = _filled_state(
+            state, self.max_memory_size, self.left_context_length, self.segment_length
+        )
         normed_utterance, normed_rc = self._pre_norm(utterance, right_context)
         attended, new_mems, key, value = self.attention.infer(
             normed_utterance, lengths, normed_rc, self._summary(normed_utterance)[:1], past_mems, lc_key, lc_val
         )
         out_utterance, out_rc = self._post_attention(attended, utterance, right_context)
-
-        all_mems = _cat_frames([state[0], mems])
-        all_keys = _cat_frames([state[1], key])
-        all_values = _cat_frames([state[2], value])
-        new_state = [
-            all_mems[all_mems.shape[0] - self.max_memory_size :],
-            all_keys[all_keys.shape[0] - self.left_context_length :],
-            all_values[all_values.shape[0] - self.left_context_length :],
-            state[3] + utterance.shape[0],
-        ]
+        new_state = _advanced_state(
+            state, mems, key, value, utterance.shape[0], self.max_memory_size, self.left_context_length
+        )
         return out_utterance, out_rc, new_state, new_mems
 
 

@@ -16,7 +16,14 @@ import torch
 from torch import Tensor, nn
 
 from ...models.conformer import _pre_norm_feed_forward
-from ...models.emformer import _activation, _EmformerAttention, _EmformerImpl, _get_weight_init_gains
+from ...models.emformer import (
+    _activation,
+    _advanced_state,
+    _EmformerAttention,
+    _EmformerImpl,
+    _filled_state,
+    _get_weight_init_gains,
+)
 
 __all__ = ["ConvEmformer"]
 
@@ -214,27 +221,15 @@ class _ConvEmformerLayer(nn.Module):
         residual, rc, utt, summary = self._pre_attention(utterance, right_context, self._summary(utterance)[:1])
         if state is None:
             state = self._init_state(utterance.shape[1], utterance)
-        # Only what earlier calls filled: the state tensors are zero-padded at the front until then.
-        seen = int(state[3][0][0])
-        num_mems = min(self.max_memory_size, (seen + self.segment_length - 1) // self.segment_length)
-        num_lc = min(self.left_context_length, seen)
-        past_mems = state[0][state[0].shape[0] - num_mems :]
-        lc_key = state[1][state[1].shape[0] - num_lc :]
-        lc_val = state[2][state[2].shape[0] - num_lc :]
-
+        past_mems, lc_key, lc_val = _filled_state(
+            state, self.max_memory_size, self.left_context_length, self.segment_length
+        )
         attended, new_mems, key, value = self.attention.infer(utt, lengths, rc, summary, past_mems, lc_key, lc_val)
         out_utterance, out_rc, conv_state = self._post_attention(attended, residual, right_context.shape[0], state[4])
-
-        all_mems = torch.cat([state[0], mems])
-        all_keys = torch.cat([state[1], key])
-        all_values = torch.cat([state[2], value])
-        new_state = [
-            all_mems[all_mems.shape[0] - self.max_memory_size :],
-            all_keys[all_keys.shape[0] - self.left_context_length :],
-            all_values[all_values.shape[0] - self.left_context_length :],
-            state[3] + utterance.shape[0],
-            conv_state,
-        ]
+        new_state = _advanced_state(
+            state, mems, key, value, utterance.shape[0], self.max_memory_size, self.left_context_length
+        )
+        new_state.append(conv_state)
         return out_utterance, out_rc, new_state, new_mems
 
 
