@@ -25,6 +25,11 @@ TOLERANCES = {
     "float32_accumulated": (0.0, 5e-4),
     # float32 elementwise math against a float64 or float32 reference.
     "float32": (1e-5, 1e-6),
+    # float32 outputs of a deep model against torchaudio's float32 model on the same weights, where the inference
+    # fast paths (models/_onednn.py) sum convolution windows and products in another order: near-zero outputs of
+    # unit-scale layers differ by a few 1e-6 absolute (measured up to 1.6e-6; the contract is ~2e-5).
+    # The float64 comparisons, which run the plain ops, stay at the float64 row.
+    "float32_model": (1e-5, 1e-5),
     # float32 cosine-similarity logits at temperature 0.1 (HuBERT pre-training): unit-scale cosines of float32
     # features, times 10, so float32 rounding reaches ~1e-6 absolute on logits near 0.
     "float32_logits": (1e-5, 1e-5),

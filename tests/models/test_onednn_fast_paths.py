@@ -8,6 +8,8 @@ sums in different orders have errors of the same size; a wrong kernel would be o
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 from torch.profiler import profile
@@ -58,7 +60,7 @@ def test_wav2vec2_fast_path_is_taken_and_as_accurate_as_torchaudio(torchaudio28)
         got, _ = mine(wave)
         want, _ = theirs(wave)
         ref, _ = reference(wave.double())
-    assert {"mkldnn::_linear_pointwise", "mkldnn::_convolution_pointwise"} <= ops
+    assert "mkldnn::_linear_pointwise" in ops and "aten::native_group_norm" not in ops  # the norm is folded
     assert not torch.equal(got, want)  # the fast path does run, and rounds differently at this width
     assert _max_err(got, ref) <= 2 * _max_err(want, ref)
 
@@ -72,6 +74,73 @@ def test_wav2vec2_plain_ops_with_autograd_float64_or_script(torchaudio28):
         torch.testing.assert_close(mine(wave)[0], theirs(wave)[0], rtol=0, atol=0)
     with torch.inference_mode():
         assert not any(op.startswith("mkldnn::") for op in _ops(lambda: mine.double()(wave.double())))
+
+
+@pytest.mark.parametrize("mode, bias, offset", [("group_norm", False, 0.0), ("group_norm", True, 0.0),
+                                                ("group_norm", True, 3.0), ("layer_norm", True, 0.0)])
+def test_wav2vec2_feature_extractor_fast_path_as_accurate_as_torchaudio(torchaudio28, mode, bias, offset):
+    # The extractor alone, at the Base model's width and strides, with non-trivial norm affines and conv biases:
+    # the folded GroupNorm (including a waveform with a DC offset 3x its spread, where both sides lose digits to
+    # the mean) and the per-frame LayerNorm blocks, against a float64 evaluation of torchaudio's own extractor.
+    shapes = [(512, 10, 5), (512, 3, 2), (512, 3, 2), (512, 2, 2)]
+    torch.manual_seed(0)
+    theirs = torchaudio28.models.wav2vec2.components._get_feature_extractor(mode, shapes, bias)
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    mine = ours_w2v.components._get_feature_extractor(mode, shapes, bias)
+    mine.load_state_dict(theirs.state_dict(), strict=True)
+    reference = copy.deepcopy(theirs).double()
+    g = torch.Generator().manual_seed(2)
+    wave = torch.randn(2, 16000, generator=g) + offset
+    lengths = torch.tensor([16000, 9000])
+    with torch.inference_mode():
+        ops = _ops(lambda: mine(wave, lengths))
+        got, got_lengths = mine(wave, lengths)
+        want, want_lengths = theirs(wave, lengths)
+        ref, _ = reference(wave.double(), lengths)
+    assert "aten::addmm" in ops and not any("convolution" in op or "group_norm" in op for op in ops)
+    assert torch.equal(got_lengths, want_lengths)
+    assert got.shape == want.shape and got.is_contiguous()
+    assert _max_err(got, ref) <= 2 * _max_err(want, ref)
+
+
+def test_wav2vec2_feature_extractor_unknown_blocks_take_the_plain_path(torchaudio28):
+    # A hook, or a norm the fast path does not know, sends the whole stack through the modules themselves.
+    shapes = [(64, 10, 5), (64, 3, 2)]
+    for change in ("hook", "groups"):
+        torch.manual_seed(0)
+        theirs = torchaudio28.models.wav2vec2.components._get_feature_extractor("group_norm", shapes, False)
+        mine = ours_w2v.components._get_feature_extractor("group_norm", shapes, False)
+        mine.load_state_dict(theirs.state_dict(), strict=True)
+        for model in (mine, theirs):
+            if change == "hook":
+                model.conv_layers[1].conv.register_forward_hook(lambda module, args, out: out * 2)
+            else:
+                norm = torch.nn.GroupNorm(8, 64)
+                model.conv_layers[0].layer_norm = norm
+        mine.conv_layers[0].layer_norm.load_state_dict(theirs.conv_layers[0].layer_norm.state_dict())
+        wave = torch.randn(2, 4000, generator=torch.Generator().manual_seed(1))
+        with torch.inference_mode():
+            torch.testing.assert_close(mine(wave, None)[0], theirs(wave, None)[0], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("kernel, stride, frames", [(3, 2, 2500), (2, 2, 999), (10, 5, 4001), (2, 3, 700), (4, 1, 300)])
+@pytest.mark.parametrize("gelu", [False, True])
+def test_conv1d_frames_as_accurate_as_conv1d(kernel, stride, frames, gelu):
+    # Windows gathered in several chunks (chunk=256 < output frames), tiled (kernel == stride), with gaps
+    # (kernel < stride) and overlapping at stride 1; the reference is conv1d in float64.
+    g = torch.Generator().manual_seed(kernel * 100 + stride)
+    x = torch.randn(frames, 96, generator=g)
+    w, b = torch.randn(80, 96, kernel, generator=g) * 0.05, torch.randn(80, generator=g)
+    with torch.inference_mode():
+        def conv(x, w, b):
+            y = torch.nn.functional.conv1d(x.t()[None], w, b, stride)[0].t()
+            return torch.nn.functional.gelu(y) if gelu else y
+        got = _onednn.conv1d_frames(x, w, b, stride, gelu, chunk=256)
+        ref, plain = conv(x.double(), w.double(), b.double()), conv(x, w, b)
+    assert got.shape == plain.shape == ((frames - kernel) // stride + 1, 80)
+    assert _max_err(got, ref) <= 4 * _max_err(plain, ref)
 
 
 def _emformer_pair(ta, dtype=torch.float32):

@@ -58,30 +58,71 @@ class ConvLayerBlock(nn.Module):
             length = torch.clamp(length, min=0)
         return length
 
-    def _forward_fused(self, x: Tensor, length: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
-        """:meth:`forward` with oneDNN's convolution + GELU kernel where no norm sits between them (the same
-        convolution primitive ``conv1d`` runs on the CPU, so the same rounding; GELU is applied while the output
-        is still in cache instead of in a second pass over memory), and the first convolution as a product."""
+    def _fusable(self) -> bool:
+        """Whether :meth:`_forward_frames` computes this block: the plain ``nn.Conv1d`` the blocks build (no
+        padding, dilation, groups or hooks) and a norm it knows (none, the channel :class:`LayerNorm`, or the
+        per-channel ``GroupNorm`` of the first block)."""
         conv = self.conv
-        if conv.in_channels == 1:
-            # From the waveform: oneDNN's convolution with one input channel runs ~1.3x the time of a plain
-            # product over the windows (a view), which gives the same sums. bmm writes the (batch, channel,
-            # frame) result directly (matmul would transpose a (frame, channel) product into a second buffer).
-            windows = x.squeeze(1).unfold(1, self.kernel_size, self.stride)  # (batch, frame, kernel)
-            weight = conv.weight.view(1, conv.out_channels, self.kernel_size).expand(x.shape[0], -1, -1)
-            x = torch.bmm(weight, windows.transpose(1, 2))
-            if conv.bias is not None:
-                x = x + conv.bias[:, None]
-        elif self.layer_norm is None:
-            return torch.ops.mkldnn._convolution_pointwise(
-                x, conv.weight, conv.bias, [0], [self.stride], [1], 1, "gelu", [], "none"
-            ), self._length(length)
-        else:
-            x = conv(x)
-        if self.layer_norm is not None:
-            x = self.layer_norm(x)
-        # In place: saves allocating (and page-faulting in) another output-sized buffer.
-        return torch.ops.aten.gelu_(x), self._length(length)
+        if type(conv) is not nn.Conv1d or conv._forward_hooks or conv._forward_pre_hooks:
+            return False
+        if conv.padding != (0,) or conv.dilation != (1,) or conv.groups != 1:
+            return False
+        norm = self.layer_norm
+        if norm is None or type(norm) is LayerNorm:
+            return norm is None or not (norm._forward_hooks or norm._forward_pre_hooks)
+        return (
+            type(norm) is nn.GroupNorm
+            and norm.num_groups == norm.num_channels
+            and conv.in_channels == 1
+            and not (norm._forward_hooks or norm._forward_pre_hooks)
+        )
+
+    def _forward_frames(self, x: Tensor, weight: Tensor) -> Tensor:
+        """:meth:`forward` on one waveform's channels-last frames by products over the frames
+        (:func:`_onednn.conv1d_frames`); only where :meth:`_fusable` and :func:`_onednn.usable`.
+
+        Shape: x ``(in_frame, in_channels)``, weight as :func:`_onednn.conv1d_frames_weight` lays it out ->
+        ``(out_frame, out_channels)``.
+        """
+        if isinstance(self.layer_norm, nn.GroupNorm):
+            return self._forward_group_norm_folded(x.view(-1))
+        y = _onednn.conv1d_frames(x, weight, self.conv.bias, self.stride, gelu=self.layer_norm is None)
+        if self.layer_norm is None:
+            return y
+        norm = self.layer_norm
+        y = nn.functional.layer_norm(y, norm.normalized_shape, norm.weight, norm.bias, norm.eps)
+        return torch.ops.aten.gelu_(y)  # in place: no second output-sized buffer
+
+    def _forward_group_norm_folded(self, wave: Tensor) -> Tensor:
+        """The first block with its per-channel GroupNorm folded into the convolution.
+
+        Channel ``c`` of the convolution is ``w_c . window_t (+ b_c)``, so its mean over frames is
+        ``w_c . mean(window) (+ b_c)`` and its variance ``w_c^T Cov(window) w_c``: both follow from the mean and the
+        ``kernel x kernel`` covariance of the waveform's windows, summed here in float64. The normalisation is
+        then an affine map per channel, which folds into the convolution's weight and bias (the bias cancels):
+        one product over the windows with GELU fused writes the block's output, where the unfolded block makes
+        four passes over it (convolution, statistics, normalisation, GELU). The rounding of the folded product
+        is of the size of the unfolded one's: both are proportional to ``sum_k |w_ck window_tk|`` over the
+        channel's standard deviation.
+
+        Shape: wave ``(time,)`` -> ``(frame, out_channels)``.
+        """
+        conv, norm = self.conv, self.layer_norm
+        windows = wave.unfold(0, self.kernel_size, self.stride)  # (frame, kernel), a view
+        windows64 = windows.double()
+        mean_window = windows64.mean(0)
+        centred = windows64 - mean_window
+        covariance = centred.t() @ centred / windows.shape[0]
+        weight64 = conv.weight.view(conv.out_channels, self.kernel_size).double()
+        variance = ((weight64 @ covariance) * weight64).sum(1)
+        scale = torch.rsqrt(variance + norm.eps)
+        if norm.weight is not None:
+            scale = scale * norm.weight.double()
+        shift = -(weight64 @ mean_window) * scale
+        if norm.bias is not None:
+            shift = shift + norm.bias.double()
+        weight = (scale[:, None] * weight64).to(wave.dtype)
+        return torch.ops.mkldnn._linear_pointwise(windows.contiguous(), weight, shift.to(wave.dtype), "gelu", [], "none")
 
 
 class FeatureExtractor(nn.Module):
@@ -112,24 +153,27 @@ class FeatureExtractor(nn.Module):
                 f"Wav2Vec2Model needs at least {self.receptive_field} samples per waveform (one frame); "
                 f"got shape {list(x.shape)}"
             )
-        x = x.unsqueeze(1)
         if not torch.jit.is_scripting():
-            if _onednn.usable(x, self.conv_layers[0].conv.weight) and self._plain_convs():
+            if _onednn.usable(x, self.conv_layers[0].conv.weight) and self._fusable():
+                # One waveform at a time, channels-last throughout: each product is still thousands of frames.
+                weights = [_onednn.conv1d_frames_weight(layer.conv.weight) for layer in self.conv_layers]
+                frames = []
+                for wave in x:
+                    y = wave[:, None]
+                    for layer, weight in zip(self.conv_layers, weights):
+                        y = layer._forward_frames(y, weight)
+                    frames.append(y)
                 for layer in self.conv_layers:
-                    x, length = layer._forward_fused(x, length)
-                return x.transpose(1, 2), length
+                    length = layer._length(length)
+                return torch.stack(frames), length
+        x = x.unsqueeze(1)
         for layer in self.conv_layers:
             x, length = layer(x, length)
         return x.transpose(1, 2), length
 
-    def _plain_convs(self) -> bool:
-        """Whether every block's convolution is the plain ``nn.Conv1d`` the blocks build (no padding, dilation,
-        groups or hooks), as the fused path assumes."""
+    def _fusable(self) -> bool:
         for layer in self.conv_layers:
-            conv = layer.conv
-            if type(conv) is not nn.Conv1d or conv._forward_hooks or conv._forward_pre_hooks:
-                return False
-            if conv.padding != (0,) or conv.dilation != (1,) or conv.groups != 1:
+            if not layer._fusable():
                 return False
         return True
 
