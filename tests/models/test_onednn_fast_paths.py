@@ -9,9 +9,12 @@ sums in different orders have errors of the same size; a wrong kernel would be o
 from __future__ import annotations
 
 import copy
+import gc
+import pickle
 
 import pytest
 import torch
+from conftest import tol
 from torch.profiler import profile
 
 from torchsound.models import _onednn
@@ -224,3 +227,49 @@ def test_linear_with_gelu_as_accurate_as_torch():
             plain = torch.nn.functional.linear(x, w, b)
             plain = torch.nn.functional.gelu(plain) if gelu else plain
             assert _max_err(_onednn.linear(x, w, b, gelu), ref) <= 4 * _max_err(plain, ref)
+
+
+def test_packed_weight_kept_remade_on_change_and_budgeted(monkeypatch):
+    monkeypatch.setattr(_onednn, "_PACKED", {})
+    monkeypatch.setattr(_onednn, "_packed_bytes", 0)
+    g = torch.Generator().manual_seed(5)
+    layer = torch.nn.Linear(96, 200)
+    x = torch.randn(30, 96, generator=g)
+    with torch.no_grad():
+        first = _onednn.packed_weight(layer.weight, 30)
+        assert first is not layer.weight and _onednn.packed_weight(layer.weight, 30) is first  # kept
+        assert _onednn._packed_bytes == 96 * 200 * 4
+        torch.testing.assert_close(_onednn.apply(layer, x), torch.nn.functional.linear(x, layer.weight, layer.bias),
+                                   **tol("float32"))
+        # In place (as load_state_dict and optimizers do): the version counter moves and the copy is remade.
+        layer.weight.mul_(-2.0)
+        torch.testing.assert_close(_onednn.apply(layer, x), torch.nn.functional.linear(x, layer.weight, layer.bias),
+                                   **tol("float32"))
+        assert _onednn.packed_weight(layer.weight, 30) is not first
+        # A new tensor in the module: packed anew; the old one, once gone, gives its bytes back.
+        layer.weight = torch.nn.Parameter(torch.randn(200, 96, generator=g))
+        torch.testing.assert_close(_onednn.apply(layer, x), torch.nn.functional.linear(x, layer.weight, layer.bias),
+                                   **tol("float32"))
+        gc.collect()
+        assert len(_onednn._PACKED) == 1 and _onednn._packed_bytes == 96 * 200 * 4
+        # Past the budget nothing more is kept: the plain weight is multiplied.
+        monkeypatch.setenv("TORCHSOUND_PACKED_WEIGHTS_MB", "0.1")
+        other = torch.nn.Linear(96, 400)
+        assert _onednn.packed_weight(other.weight, 30) is other.weight
+        torch.testing.assert_close(_onednn.apply(other, x), torch.nn.functional.linear(x, other.weight, other.bias),
+                                   **tol("float32"))
+    del layer
+    gc.collect()
+    assert not _onednn._PACKED and _onednn._packed_bytes == 0
+
+
+def test_packed_weights_stay_out_of_state_dict_pickle_and_copies(torchaudio28):
+    mine, _ = _w2v_pair(torchaudio28)
+    wave = torch.randn(1, 4000, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        want, _ = mine(wave)
+    keys = set(mine.state_dict())
+    for other in (copy.deepcopy(mine), pickle.loads(pickle.dumps(mine))):
+        assert set(other.state_dict()) == keys
+        with torch.inference_mode():
+            assert torch.equal(other(wave)[0], want)
