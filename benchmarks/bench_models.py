@@ -16,7 +16,8 @@ Peak memory: each model runs alone in a fresh subprocess (one per row and side).
 child returns freed heap to the OS (malloc_trim), resets the kernel's peak-RSS mark (``echo 5 >
 /proc/self/clear_refs``), runs one forward and reports VmHWM - VmRSS from /proc/self/status: the forward's
 peak resident memory above the model and input already loaded (activations, workspaces, allocator slack).
-tracemalloc is not used: it does not see tensor storage. Where clear_refs is not writable the child falls
+tracemalloc is not used: it does not see tensor storage. For torchsound the child also reports the packed weight
+copies its fast path keeps across forwards (``+ N packed``): resident memory the model holds beyond its weights. Where clear_refs is not writable the child falls
 back to resource.getrusage ru_maxrss deltas, which undercount when an earlier peak (model building) was higher.
 """
 
@@ -228,7 +229,12 @@ def _memory_child(name, side):
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             case.run(model, *inputs)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    print(json.dumps({"mib": peak / 1024, "method": method}))
+    packed = 0
+    if side == "ours":
+        from torchsound.models import _onednn
+
+        packed = _onednn._packed_bytes  # weight copies the warm-up packed and the model keeps using
+    print(json.dumps({"mib": peak / 1024, "method": method, "packed_mib": packed / 2**20}))
 
 
 def _memory(name, side):
@@ -311,13 +317,16 @@ def main() -> None:
                 mem.append("?")
                 notes.append(f"{case.label}: memory child ({side}) failed: {err}")
             else:
-                mem.append(f"{result['mib']:.0f}")
+                packed = f" + {result['packed_mib']:.0f} packed" if result.get("packed_mib") else ""
+                mem.append(f"{result['mib']:.0f}{packed}")
                 methods.add(result["method"])
         m_ours, m_peer = mem
         print(f"| {case.label} | {t_ours:.1f} | {t_peer:.1f} | {ratio:.2f} | {diff:.1e} | {m_ours} | {m_peer} |", flush=True)
 
     if methods:
-        notes.append(f"peak MiB: the forward's peak RSS above the loaded model and input, own subprocess ({', '.join(sorted(methods))})")
+        notes.append(f"peak MiB: the forward's peak RSS above the loaded model and input, own subprocess ({', '.join(sorted(methods))}); "
+                     "'+ N packed': oneDNN copies of linear weights that the first forward made and later ones reuse "
+                     "(models/_onednn.py; TORCHSOUND_PACKED_WEIGHTS_MB=0 turns them off)")
     for note in notes:
         print(f"\n- {note}", end="")
     if notes:

@@ -46,8 +46,9 @@ def usable(x: Tensor, weight: Tensor) -> bool:
     )
 
 
-def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], gelu: bool = False) -> Tensor:
-    """``F.linear`` (then exact GELU when ``gelu``), fused by oneDNN where :func:`usable`.
+def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], activation: str = "none") -> Tensor:
+    """``F.linear``, then ``activation`` (``"none"``, ``"gelu"`` (exact) or ``"silu"``), fused by oneDNN where
+    :func:`usable`.
 
     Shape:
         x ``(..., in_features)``, weight ``(out_features, in_features)`` -> ``(..., out_features)``.
@@ -55,9 +56,14 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], gelu: bool = False
     if not torch.jit.is_scripting():
         if usable(x, weight) and x.numel() > 0:
             packed = packed_weight(weight, x.numel() // x.shape[-1])
-            return torch.ops.mkldnn._linear_pointwise(x, packed, bias, "gelu" if gelu else "none", [], "none")
+            attr = "swish" if activation == "silu" else activation
+            return torch.ops.mkldnn._linear_pointwise(x, packed, bias, attr, [], "none")
     y = nn.functional.linear(x, weight, bias)
-    return nn.functional.gelu(y) if gelu else y
+    if activation == "gelu":
+        return nn.functional.gelu(y)
+    if activation == "silu":
+        return nn.functional.silu(y)
+    return y
 
 
 # id(weight) -> (weak reference to the weight, its version counter and data pointer when packed, packed copy)
@@ -166,13 +172,30 @@ def conv1d_frames_weight(weight: Tensor, chunk: int = CONV_CHUNK) -> Tensor:
 _PLAIN_LINEARS = (nn.Linear, nn.modules.linear.NonDynamicallyQuantizableLinear)
 
 
-def apply(layer: nn.Module, x: Tensor, gelu: bool = False) -> Tensor:
-    """``layer(x)`` (then exact GELU when ``gelu``), by :func:`linear`'s fused kernel when ``layer`` is a plain
-    ``nn.Linear`` without hooks; any other module (quantized, parametrized, hooked) is called as it is.
+def apply(layer: nn.Module, x: Tensor, activation: Optional[nn.Module] = None) -> Tensor:
+    """``layer(x)``, then ``activation(...)`` when given, by :func:`linear`'s fused kernel when ``layer`` is a plain
+    ``nn.Linear`` without hooks (and the activation too when it is an exact ``nn.GELU`` or ``nn.SiLU``); any other
+    module (quantized, parametrized, hooked) is called as it is.
 
     Eager only: scripted code calls the layer itself.
     """
+    name = fused_activation(activation)
     if type(layer) in _PLAIN_LINEARS and not (layer._forward_hooks or layer._forward_pre_hooks):
-        return linear(x, layer.weight, layer.bias, gelu)
+        if name is not None:
+            return linear(x, layer.weight, layer.bias, name)
+        return activation(linear(x, layer.weight, layer.bias))
     y = layer(x)
-    return nn.functional.gelu(y) if gelu else y
+    return y if activation is None else activation(y)
+
+
+def fused_activation(activation: Optional[nn.Module]) -> Optional[str]:
+    """:func:`linear`'s name for ``activation`` when oneDNN fuses it (``None`` is ``"none"``); else ``None``."""
+    if activation is None:
+        return "none"
+    if activation._forward_hooks or activation._forward_pre_hooks:
+        return None
+    if type(activation) is nn.GELU and activation.approximate == "none":
+        return "gelu"
+    if type(activation) is nn.SiLU:
+        return "silu"
+    return None

@@ -11,6 +11,8 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor, nn
 
+from . import _onednn
+
 __all__ = ["Conformer"]
 
 
@@ -33,6 +35,19 @@ def _pre_norm_feed_forward(input_dim: int, hidden_dim: int, activation: nn.Modul
     )
 
 
+def _feed_forward(block: nn.Module, x: Tensor) -> Tensor:
+    """``block(x)`` for a :func:`_pre_norm_feed_forward` block, its linears through oneDNN with the activation
+    fused into the first where that applies (see ``models._onednn``). Eager only.
+
+    Shape: ``(..., input_dim)`` -> same.
+    """
+    if type(block) is not nn.Sequential or len(block) != 6 or block._forward_hooks or block._forward_pre_hooks:
+        return block(x)
+    norm, up, activation, dropout, down, out_dropout = block
+    x = _onednn.apply(up, norm(x), activation)
+    return out_dropout(_onednn.apply(down, dropout(x)))
+
+
 def _padding_mask(lengths: Tensor, num_frames: int) -> Tensor:
     """``True`` at the padded frames: ``(batch, num_frames)`` from ``lengths`` ``(batch,)``.
 
@@ -53,7 +68,9 @@ class _FeedForwardModule(nn.Module):
         self.sequential = _pre_norm_feed_forward(input_dim, hidden_dim, nn.SiLU(), dropout)
 
     def forward(self, input: Tensor) -> Tensor:
-        return self.sequential(input)
+        if torch.jit.is_scripting():
+            return self.sequential(input)
+        return _feed_forward(self.sequential, input)
 
 
 class _ConvolutionModule(nn.Module):

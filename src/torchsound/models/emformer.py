@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from . import _onednn
-from .conformer import _pre_norm_feed_forward
+from .conformer import _feed_forward, _pre_norm_feed_forward
 
 __all__ = ["Emformer"]
 
@@ -95,20 +95,6 @@ def _advanced_state(
         all_values[all_values.shape[0] - left_context_length :],
         state[3] + num_frames,
     ]
-
-
-def _feed_forward(block: nn.Module, x: Tensor) -> Tensor:
-    """``block(x)`` for the ``_pre_norm_feed_forward`` block, its linears through oneDNN (with a GELU activation
-    fused into the first) where that applies (see ``models._onednn``). Eager only."""
-    if type(block) is not nn.Sequential or len(block) != 6 or block._forward_hooks or block._forward_pre_hooks:
-        return block(x)
-    norm, up, activation, dropout, down, out_dropout = block
-    x = norm(x)
-    if type(activation) is nn.GELU and activation.approximate == "none":
-        x = _onednn.apply(up, x, gelu=True)
-    else:
-        x = activation(_onednn.apply(up, x))
-    return out_dropout(_onednn.apply(down, dropout(x)))
 
 
 class _EmformerAttention(nn.Module):

@@ -475,6 +475,9 @@ class WavLMSelfAttention(nn.Module):
         return _onednn.apply(self.attention.out_proj, _merge_heads(y)), position_bias
 
 
+_GELU = nn.GELU()  # the activation FeedForward fuses into its first product
+
+
 class FeedForward(nn.Module):
     """Linear, GELU, dropout, linear, dropout.
 
@@ -493,7 +496,7 @@ class FeedForward(nn.Module):
         if torch.jit.is_scripting():
             x = self.intermediate_dropout(nn.functional.gelu(self.intermediate_dense(x)))
             return self.output_dropout(self.output_dense(x))
-        x = self.intermediate_dropout(_onednn.apply(self.intermediate_dense, x, gelu=True))
+        x = self.intermediate_dropout(_onednn.apply(self.intermediate_dense, x, _GELU))
         return self.output_dropout(_onednn.apply(self.output_dense, x))
 
 
