@@ -279,6 +279,12 @@ def test_packed_weight_kept_remade_on_change_and_budgeted(monkeypatch):
         monkeypatch.setenv("TORCHSOUND_PACKED_WEIGHTS_MB", "0.1")
         other = torch.nn.Linear(96, 400)
         assert _onednn.packed_weight(other.weight, 30) is other.weight
+        # ... unless a kept copy is stale (its weight changed since, or moved): it makes room.
+        layer.weight.add_(1.0)
+        smaller = torch.nn.Linear(96, 100)
+        assert _onednn.packed_weight(smaller.weight, 30) is not smaller.weight
+        assert list(_onednn._PACKED) == [id(smaller.weight)] and _onednn._packed_bytes == 96 * 100 * 4
+        del smaller
         torch.testing.assert_close(_onednn.apply(other, x), torch.nn.functional.linear(x, other.weight, other.bias),
                                    **tol("float32"))
     del layer

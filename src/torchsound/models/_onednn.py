@@ -97,11 +97,20 @@ def packed_weight(weight: Tensor, rows: int) -> Tensor:
         _forget(key)
     size = weight.numel() * weight.element_size()
     if _packed_bytes + size > packed_budget():
-        return weight
+        _forget_stale()  # copies of weights since changed or moved (e.g. ``model.to("cuda")``) make room
+        if _packed_bytes + size > packed_budget():
+            return weight
     packed = torch.ops.mkldnn._reorder_linear_weight(weight.detach(), max(rows, 1))
     _PACKED[key] = (weakref.ref(weight, lambda _, key=key: _forget(key)), weight._version, weight.data_ptr(), packed)
     _packed_bytes += size
     return packed
+
+
+def _forget_stale() -> None:
+    for key, (ref, version, pointer, _) in list(_PACKED.items()):
+        weight = ref()
+        if weight is None or weight._version != version or weight.data_ptr() != pointer:
+            _forget(key)
 
 
 def _forget(key: int) -> None:
