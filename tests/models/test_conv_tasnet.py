@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from conftest import tol
 
 from _model_oracle import (
     assert_batch_equals_loop,
@@ -60,7 +61,7 @@ def test_outputs_match_torchaudio(torchaudio28, dtype, activate, kernel, length)
         for p in theirs.parameters():
             p.copy_(torch.randn_like(p) * 0.5)
     x = torch.randn(2, 1, length)
-    out = assert_same_outputs(ConvTasNet(**config), theirs, [x], dtype)
+    out = assert_same_outputs(ConvTasNet(**config), theirs, [x], dtype, fast_path=True)
     assert out.shape == (2, config["num_sources"], length)
 
 
@@ -74,8 +75,8 @@ def test_script_and_round_trips(torchaudio28):
     torch.jit.script(torchaudio28.models.ConvTasNet(**SMALL))  # torchaudio's scripts, so ours must
     scripted = torch.jit.script(model)
     x = torch.randn(2, 1, 301)
-    with torch.no_grad():
-        torch.testing.assert_close(scripted(x), model(x), rtol=0, atol=0)
+    with torch.no_grad():  # scripted code runs the plain convolutions, eager the fast depthwise one
+        torch.testing.assert_close(scripted(x), model(x), **tol("float32_model"))
     assert_round_trips(model, [x])
 
 

@@ -19,6 +19,7 @@ from torch.profiler import profile
 
 from torchsound.models import _onednn
 from torchsound.models import conformer as ours_conformer
+from torchsound.models import conv_tasnet as ours_conv_tasnet
 from torchsound.models import emformer as ours_emformer
 from torchsound.models import wav2vec2 as ours_w2v
 
@@ -226,6 +227,49 @@ def test_conformer_fast_path_as_accurate_as_torchaudio(torchaudio28, convolution
     names = [event.name for event in prof.events()]
     # 2 feed-forwards x 2 products per layer; the only SiLU left is the convolution module's
     assert names.count("mkldnn::_linear_pointwise") == 8 and names.count("aten::silu") == 2
+    assert _max_err(got, ref) <= 2 * _max_err(want, ref)
+
+
+@pytest.mark.parametrize("kernel, padding, dilation, bias", [(3, 1, 1, True), (3, 8, 8, True), (3, 0, 2, False),
+                                                          (4, 3, 2, True), (5, 7, 1, True), (2, 0, 1, True)])
+def test_depthwise_conv1d_as_accurate_as_conv1d(kernel, padding, dilation, bias):
+    # 'same' padding (centre tap starts the sum), no padding, more padding than the kernel reaches (output
+    # frames read only zeros at the ends), even kernels; the reference is conv1d in float64.
+    g = torch.Generator().manual_seed(kernel * 10 + padding)
+    conv = torch.nn.Conv1d(48, 48, kernel, padding=padding, dilation=dilation, groups=48, bias=bias)
+    x = torch.randn(2, 48, 300, generator=g)
+    with torch.inference_mode():
+        got = _onednn.depthwise_conv1d(x, conv)
+        plain = conv(x)
+        ref = torch.nn.functional.conv1d(x.double(), conv.weight.double(),
+                                         None if conv.bias is None else conv.bias.double(), 1, padding, dilation, 48)
+    assert got.shape == plain.shape
+    assert _max_err(got, ref) <= 2 * _max_err(plain, ref) + 1e-7
+
+
+def test_depthwise_conv1d_declines_other_convolutions():
+    x = torch.randn(1, 8, 50)
+    for conv in (torch.nn.Conv1d(8, 8, 3, groups=2), torch.nn.Conv1d(8, 8, 3, stride=2, groups=8),
+                 torch.nn.Conv1d(8, 8, 3, padding=1, padding_mode="reflect", groups=8),
+                 torch.nn.Conv1d(8, 8, 3, padding="same", groups=8)):
+        assert _onednn.depthwise_conv1d(x, conv) is None
+    hooked = torch.nn.Conv1d(8, 8, 3, groups=8)
+    hooked.register_forward_hook(lambda module, args, out: out * 2)
+    assert _onednn.depthwise_conv1d(x, hooked) is None
+
+
+def test_conv_tasnet_fast_path_as_accurate_as_torchaudio(torchaudio28):
+    # The Base model's width (512 hidden, 128 bottleneck, dilations up to 128), 0.5 s at 8 kHz.
+    torch.manual_seed(0)
+    theirs = torchaudio28.models.conv_tasnet_base().eval()
+    mine = ours_conv_tasnet.conv_tasnet_base().eval()
+    mine.load_state_dict(theirs.state_dict(), strict=True)
+    reference = copy.deepcopy(theirs).double()
+    x = torch.randn(1, 1, 4000, generator=torch.Generator().manual_seed(7))
+    with torch.inference_mode():
+        ops = _ops(lambda: mine(x))
+        got, want, ref = mine(x), theirs(x), reference(x.double())
+    assert "aten::addcmul_" in ops
     assert _max_err(got, ref) <= 2 * _max_err(want, ref)
 
 

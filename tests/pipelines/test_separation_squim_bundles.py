@@ -93,7 +93,7 @@ def _assert_models_agree(got, by_hand, theirs, inputs):
     with torch.no_grad():
         out, want, oracle = got(*inputs), by_hand(*inputs), theirs(*inputs)
     torch.testing.assert_close(out, want, rtol=0, atol=0)
-    torch.testing.assert_close(out, oracle, **tol("float32"))
+    torch.testing.assert_close(out, oracle, **tol("float32_model"))
 
 
 # ------------------------------------------------------------------------------------------------ static facts

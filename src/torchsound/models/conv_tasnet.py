@@ -7,7 +7,10 @@ masked representation back to a waveform.
 
 from typing import Optional, Tuple
 
+import torch
 from torch import Tensor, nn
+
+from . import _onednn
 
 __all__ = ["ConvTasNet", "conv_tasnet_base"]
 
@@ -65,11 +68,30 @@ class ConvBlock(nn.Module):
         self.skip_out = nn.Conv1d(hidden_channels, io_channels, kernel_size=1)
 
     def forward(self, input: Tensor) -> Tuple[Optional[Tensor], Tensor]:
+        if not torch.jit.is_scripting():
+            if _onednn.usable(input, self.skip_out.weight) and type(self.conv_layers) is nn.Sequential:
+                hidden = self._hidden_fast(input)
+                if hidden is not None:
+                    residual: Optional[Tensor] = None if self.res_out is None else self.res_out(hidden)
+                    return residual, self.skip_out(hidden)
         hidden = self.conv_layers(input)
         residual: Optional[Tensor] = None
         if self.res_out is not None:
             residual = self.res_out(hidden)
         return residual, self.skip_out(hidden)
+
+    def _hidden_fast(self, x: Tensor) -> Optional[Tensor]:
+        """``conv_layers(x)`` with the depthwise convolution by :func:`_onednn.depthwise_conv1d` (the block's
+        slowest step as a oneDNN convolution); ``None`` when that convolution is not the plain one."""
+        for index, layer in enumerate(self.conv_layers):
+            if index == 3:
+                y = _onednn.depthwise_conv1d(x, layer)
+                if y is None:
+                    return None
+                x = y
+            else:
+                x = layer(x)
+        return x
 
 
 class MaskGenerator(nn.Module):
