@@ -91,6 +91,17 @@ def test_wav2vec2_base_at_full_width_as_accurate_as_torchaudio(torchaudio28):
     assert _max_err(got, ref) <= 2e-5 * ref.abs().max().item()  # the issue's float32 contract
 
 
+def test_wav2vec2_empty_batch(torchaudio28):
+    # The per-waveform extractor loop has nothing to stack for an empty batch: the plain ops take it and give the
+    # same empty result as with autograd on (torchaudio 2.8's own model raises in its attention reshape here).
+    mine, _ = _w2v_pair(torchaudio28)
+    with torch.inference_mode():
+        got = mine(torch.zeros(0, 4000))[0]
+    with torch.enable_grad():
+        plain = mine(torch.zeros(0, 4000))[0]
+    assert got.shape == plain.shape == (0, 199, 256)
+
+
 def test_wav2vec2_plain_ops_with_autograd_float64_or_script(torchaudio28):
     mine, theirs = _w2v_pair(torchaudio28)
     wave = torch.randn(2, 4000, generator=torch.Generator().manual_seed(1))

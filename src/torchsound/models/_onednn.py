@@ -120,7 +120,6 @@ def _forget(key: int) -> None:
         _packed_bytes -= entry[3].numel() * entry[3].element_size()
 
 
-
 CONV_CHUNK = 1024  # output frames per product in conv1d_frames (a 6 MB gathered copy at 512 x 3 channels)
 
 
@@ -222,7 +221,7 @@ def apply(layer: nn.Module, x: Tensor, activation: Optional[nn.Module] = None) -
 
     Eager only: scripted code calls the layer itself.
     """
-    name = fused_activation(activation)
+    name = _fused_activation(activation)
     if type(layer) in _PLAIN_LINEARS and not (layer._forward_hooks or layer._forward_pre_hooks):
         if name is not None:
             return linear(x, layer.weight, layer.bias, name)
@@ -231,7 +230,7 @@ def apply(layer: nn.Module, x: Tensor, activation: Optional[nn.Module] = None) -
     return y if activation is None else activation(y)
 
 
-def fused_activation(activation: Optional[nn.Module]) -> Optional[str]:
+def _fused_activation(activation: Optional[nn.Module]) -> Optional[str]:
     """:func:`linear`'s name for ``activation`` when oneDNN fuses it (``None`` is ``"none"``); else ``None``."""
     if activation is None:
         return "none"

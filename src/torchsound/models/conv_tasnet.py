@@ -68,13 +68,12 @@ class ConvBlock(nn.Module):
         self.skip_out = nn.Conv1d(hidden_channels, io_channels, kernel_size=1)
 
     def forward(self, input: Tensor) -> Tuple[Optional[Tensor], Tensor]:
+        hidden: Optional[Tensor] = None
         if not torch.jit.is_scripting():
             if _onednn.usable(input, self.skip_out.weight) and type(self.conv_layers) is nn.Sequential:
                 hidden = self._hidden_fast(input)
-                if hidden is not None:
-                    residual: Optional[Tensor] = None if self.res_out is None else self.res_out(hidden)
-                    return residual, self.skip_out(hidden)
-        hidden = self.conv_layers(input)
+        if hidden is None:
+            hidden = self.conv_layers(input)
         residual: Optional[Tensor] = None
         if self.res_out is not None:
             residual = self.res_out(hidden)
@@ -84,7 +83,7 @@ class ConvBlock(nn.Module):
         """``conv_layers(x)`` with the depthwise convolution by :func:`_onednn.depthwise_conv1d` (the block's
         slowest step as a oneDNN convolution); ``None`` when that convolution is not the plain one."""
         for index, layer in enumerate(self.conv_layers):
-            if index == 3:
+            if index == 3:  # 1x1 conv, PReLU, norm, *depthwise conv*, PReLU, norm
                 y = _onednn.depthwise_conv1d(x, layer)
                 if y is None:
                     return None

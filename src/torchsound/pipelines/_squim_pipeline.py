@@ -12,6 +12,12 @@ from . import _assets
 __all__ = ["SquimObjectiveBundle", "SquimSubjectiveBundle", "SQUIM_OBJECTIVE", "SQUIM_SUBJECTIVE"]
 
 
+def _pretrained(model, path: str):
+    """``model`` with the asset ``models/<path>`` loaded, in eval mode."""
+    model.load_state_dict(_assets.load_asset_state_dict(f"models/{path}"))
+    return model.eval()
+
+
 @dataclass
 class SquimObjectiveBundle:
     """A pretrained :class:`~torchsound.models.SquimObjective`: estimates STOI, PESQ and SI-SDR of speech without a
@@ -34,11 +40,7 @@ class SquimObjectiveBundle:
 
     def get_model(self) -> SquimObjective:
         """Build :func:`~torchsound.models.squim_objective_base` and load the pretrained weights (eval mode)."""
-        state_dict = _assets.load_asset_state_dict(f"models/{self._path}")
-        model = squim_objective_base()
-        model.load_state_dict(state_dict)
-        model.eval()
-        return model
+        return _pretrained(squim_objective_base(), self._path)
 
     @property
     def sample_rate(self):
@@ -76,11 +78,7 @@ class SquimSubjectiveBundle:
 
     def get_model(self) -> SquimSubjective:
         """Build :func:`~torchsound.models.squim_subjective_base` and load the pretrained weights (eval mode)."""
-        state_dict = _assets.load_asset_state_dict(f"models/{self._path}")
-        model = squim_subjective_base()
-        model.load_state_dict(state_dict)
-        model.eval()
-        return model
+        return _pretrained(squim_subjective_base(), self._path)
 
     @property
     def sample_rate(self):

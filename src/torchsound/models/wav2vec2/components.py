@@ -68,23 +68,28 @@ class ConvLayerBlock(nn.Module):
         if conv.padding != (0,) or conv.dilation != (1,) or conv.groups != 1:
             return False
         norm = self.layer_norm
-        if norm is None or type(norm) is LayerNorm:
-            return norm is None or not (norm._forward_hooks or norm._forward_pre_hooks)
-        return (
-            type(norm) is nn.GroupNorm
-            and norm.num_groups == norm.num_channels
-            and conv.in_channels == 1
-            and not (norm._forward_hooks or norm._forward_pre_hooks)
-        )
+        if norm is None:
+            return True
+        if norm._forward_hooks or norm._forward_pre_hooks:
+            return False
+        if type(norm) is LayerNorm:
+            return True
+        return type(norm) is nn.GroupNorm and norm.num_groups == norm.num_channels and conv.in_channels == 1
 
-    def _forward_frames(self, x: Tensor, weight: Tensor) -> Tensor:
+    def _frames_weight(self) -> Optional[Tensor]:
+        """The weight :meth:`_forward_frames` multiplies, prepared once per call of the model (``None`` for the
+        block whose GroupNorm is folded: its weight depends on each waveform)."""
+        if isinstance(self.layer_norm, nn.GroupNorm):
+            return None
+        return _onednn.conv1d_frames_weight(self.conv.weight)
+
+    def _forward_frames(self, x: Tensor, weight: Optional[Tensor]) -> Tensor:
         """:meth:`forward` on one waveform's channels-last frames by products over the frames
         (:func:`_onednn.conv1d_frames`); only where :meth:`_fusable` and :func:`_onednn.usable`.
 
-        Shape: x ``(in_frame, in_channels)``, weight as :func:`_onednn.conv1d_frames_weight` lays it out ->
-        ``(out_frame, out_channels)``.
+        Shape: x ``(in_frame, in_channels)``, weight from :meth:`_frames_weight` -> ``(out_frame, out_channels)``.
         """
-        if isinstance(self.layer_norm, nn.GroupNorm):
+        if weight is None:
             return self._forward_group_norm_folded(x.view(-1))
         y = _onednn.conv1d_frames(x, weight, self.conv.bias, self.stride, gelu=self.layer_norm is None)
         if self.layer_norm is None:
@@ -154,9 +159,9 @@ class FeatureExtractor(nn.Module):
                 f"got shape {list(x.shape)}"
             )
         if not torch.jit.is_scripting():
-            if _onednn.usable(x, self.conv_layers[0].conv.weight) and self._fusable():
+            if _onednn.usable(x, self.conv_layers[0].conv.weight) and x.shape[0] > 0 and self._fusable():
                 # One waveform at a time, channels-last throughout: each product is still thousands of frames.
-                weights = [_onednn.conv1d_frames_weight(layer.conv.weight) for layer in self.conv_layers]
+                weights = [layer._frames_weight() for layer in self.conv_layers]
                 frames = []
                 for wave in x:
                     y = wave[:, None]
